@@ -1,0 +1,128 @@
+import { Pool } from 'undici'
+import { UpstreamError, UpstreamUnavailableError } from '../../src/errors.js'
+import { deadline, readBody, transportError } from '../upstream-http.js'
+import { citizenFromXml, MappingError } from './mapping.js'
+import type { CallContext, Citizen, PopulationPort } from './port.js'
+import { signRequest } from './signature.js'
+import { buildEnvelope, OPERATION, parseEnvelope, SOAP_ACTION, SOAP_CONTENT_TYPE, type XmlObject } from './soap.js'
+
+export interface PopulationClientOptions {
+  /** SOAP endpoint, e.g. https://dancu.example/ws/dancu */
+  url: string
+  username: string
+  secret: string
+  /** MaTichHop: this gateway's integration code with the database. */
+  integrationCode: string
+  /** MaDonVi: the agency operating the gateway. */
+  agencyCode: string
+  /** MaDVC used when the caller names no public service. */
+  serviceCode: string
+  connections: number
+  connectTimeoutMs: number
+  /** Deadline for one call, connect to last byte. */
+  timeoutMs: number
+  maxResponseBytes?: number
+}
+
+const UPSTREAM = 'population database'
+// Result codes of TraCuuThongTinCongDanResult.MaKetQua
+const FOUND = '0'
+const NOT_FOUND = '1'
+
+export function createPopulationClient (options: PopulationClientOptions): PopulationPort {
+  const endpoint = new URL(options.url)
+  const pool = new Pool(endpoint.origin, {
+    connections: options.connections,
+    connectTimeout: options.connectTimeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    keepAliveTimeout: 10_000
+  })
+  const maxResponseBytes = options.maxResponseBytes ?? 1_048_576
+
+  async function call (content: XmlObject, signal?: AbortSignal): Promise<XmlObject> {
+    const timestamp = Date.now().toString()
+    let status: number
+    let text: string
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path: endpoint.pathname + endpoint.search,
+        headers: {
+          'content-type': SOAP_CONTENT_TYPE,
+          soapaction: SOAP_ACTION,
+          timestamp,
+          authorization: signRequest(endpoint.href, options.username, options.secret, timestamp)
+        },
+        body: buildEnvelope(OPERATION, content),
+        signal: deadline(options.timeoutMs, signal)
+      })
+      status = response.statusCode
+      text = await readBody(response.body, UPSTREAM, maxResponseBytes)
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err
+      throw transportError(UPSTREAM, err, options.timeoutMs)
+    }
+
+    if (status === 503) throw new UpstreamUnavailableError(UPSTREAM)
+    let envelope
+    try {
+      envelope = parseEnvelope(text)
+    } catch {
+      throw new UpstreamError(UPSTREAM, `HTTP ${status} without a SOAP envelope`)
+    }
+    if (envelope.kind === 'fault') {
+      throw new UpstreamError(UPSTREAM, `SOAP fault ${envelope.fault.faultcode}: ${envelope.fault.faultstring}`)
+    }
+    if (status !== 200) throw new UpstreamError(UPSTREAM, `HTTP ${status}`)
+    const result = envelope.content[`${OPERATION}Result`]
+    if (envelope.element !== `${OPERATION}Response` || typeof result !== 'object') {
+      throw new UpstreamError(UPSTREAM, `unexpected SOAP body ${envelope.element}`)
+    }
+    return result
+  }
+
+  return {
+    async findCitizenByPersonalId (personalId: string, context: CallContext): Promise<Citizen | undefined> {
+      const result = await call({
+        MaYeuCau: context.requestId,
+        MaDVC: context.serviceCode ?? options.serviceCode,
+        MaTichHop: options.integrationCode,
+        MaCanBo: context.officialId ?? '',
+        MaDonVi: options.agencyCode,
+        SoDinhDanh: personalId,
+        HoVaTen: '',
+        NgayThangNamSinh: ''
+      }, context.signal)
+      if (result.MaKetQua === NOT_FOUND) return undefined
+      if (result.MaKetQua !== FOUND || typeof result.CongDan !== 'object') {
+        throw new UpstreamError(UPSTREAM, `result ${String(result.MaKetQua)}: ${String(result.MoTaKetQua ?? '')}`)
+      }
+      try {
+        return citizenFromXml(result.CongDan)
+      } catch (err) {
+        if (err instanceof MappingError) throw new UpstreamError(UPSTREAM, err.message)
+        throw err
+      }
+    },
+
+    async checkHealth (): Promise<void> {
+      try {
+        const response = await pool.request({
+          method: 'GET',
+          path: `${endpoint.pathname}?wsdl`,
+          signal: deadline(Math.min(options.timeoutMs, 2000))
+        })
+        await response.body.dump()
+        if (response.statusCode !== 200) throw new UpstreamError(UPSTREAM, `WSDL answered HTTP ${response.statusCode}`)
+      } catch (err) {
+        if (err instanceof UpstreamError) throw err
+        throw transportError(UPSTREAM, err, Math.min(options.timeoutMs, 2000))
+      }
+    },
+
+    async close (): Promise<void> {
+      await pool.close()
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyReply } from 'fastify'
+import { citizenToXml } from './mapping.js'
+import { verifySignature } from './signature.js'
+import { buildEnvelope, buildFault, NAMESPACE, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
+import { syntheticPopulation, type SyntheticPopulation } from './synthetic.js'
+
+/**
+ * A real SOAP 1.1 server speaking the population database's protocol over seeded synthetic citizens.
+ * Tests and the demo start it on an ephemeral loopback port; `faults` lets tests make it slow or failing.
+ */
+
+export const ENDPOINT_PATH = '/ws/dancu'
+
+export interface SimulatorFaults {
+  /** Wait this long before answering. */
+  delayMs?: number
+  /** Answer every call with this HTTP status and a soap:Server fault. */
+  status?: number
+  /** Drop the connection without an answer. */
+  reset?: boolean
+}
+
+export interface PopulationSimulatorOptions {
+  credentials: { username: string, secret: string }
+  seed?: number
+  size?: number
+  host?: string
+  port?: number
+}
+
+export interface PopulationSimulator {
+  /** The SOAP endpoint URL. */
+  readonly url: string
+  readonly population: SyntheticPopulation
+  /** SOAP calls received, including refused ones. */
+  readonly hits: number
+  faults: SimulatorFaults
+  close (): Promise<void>
+}
+
+function wsdl (url: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:tns="${NAMESPACE}" targetNamespace="${NAMESPACE}" name="DanCuQuocGia">
+  <message name="${OPERATION}Request"><part name="parameters" element="tns:${OPERATION}"/></message>
+  <message name="${OPERATION}Response"><part name="parameters" element="tns:${OPERATION}Response"/></message>
+  <portType name="DanCuPort"><operation name="${OPERATION}"><input message="tns:${OPERATION}Request"/><output message="tns:${OPERATION}Response"/></operation></portType>
+  <binding name="DanCuBinding" type="tns:DanCuPort">
+    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+    <operation name="${OPERATION}"><soap:operation soapAction="${NAMESPACE}/${OPERATION}"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>
+  </binding>
+  <service name="DanCuService"><port name="DanCuPort" binding="tns:DanCuBinding"><soap:address location="${url}"/></port></service>
+</definitions>`
+}
+
+export async function startPopulationSimulator (options: PopulationSimulatorOptions): Promise<PopulationSimulator> {
+  const population = syntheticPopulation({ seed: options.seed, size: options.size })
+  const app = Fastify({ logger: false, bodyLimit: 65536 })
+  let hits = 0
+  const closing = new AbortController() // releases delayed answers so close() never waits on them
+  const state: { faults: SimulatorFaults } = { faults: {} }
+
+  const fault = (reply: FastifyReply, status: number, body: SoapFault): FastifyReply =>
+    reply.code(status).type(SOAP_CONTENT_TYPE).send(buildFault(body))
+
+  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body))
+
+  app.get(ENDPOINT_PATH, async (request, reply) => {
+    if (!('wsdl' in (request.query as object))) return fault(reply, 405, { faultcode: 'Client', faultstring: 'Dùng POST với SOAP 1.1' })
+    return reply.type('text/xml; charset=utf-8').send(wsdl(`http://${request.headers.host ?? ''}${ENDPOINT_PATH}`))
+  })
+
+  app.post(ENDPOINT_PATH, async (request, reply) => {
+    hits++
+    const { delayMs, status, reset } = state.faults
+    if (delayMs !== undefined) await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => {})
+    if (reset === true) {
+      request.raw.socket.destroy()
+      return reply.hijack()
+    }
+    if (status !== undefined) return fault(reply, status, { faultcode: 'Server', faultstring: 'Hệ thống đang bận, vui lòng thử lại sau' })
+
+    const url = `http://${request.headers.host ?? ''}${request.url}`
+    const timestamp = request.headers.timestamp
+    if (!verifySignature(request.headers.authorization, url, typeof timestamp === 'string' ? timestamp : undefined, options.credentials)) {
+      return fault(reply, 500, { faultcode: 'Client', faultstring: 'Xác thực không thành công', detail: 'Chữ ký hoặc Timestamp không hợp lệ' })
+    }
+
+    let envelope
+    try {
+      envelope = parseEnvelope(String(request.body))
+    } catch {
+      return fault(reply, 500, { faultcode: 'Client', faultstring: 'Yêu cầu không đúng định dạng SOAP' })
+    }
+    if (envelope.kind !== 'body' || envelope.element !== OPERATION) {
+      return fault(reply, 500, { faultcode: 'Client', faultstring: 'Không hỗ trợ thao tác này' })
+    }
+    const input = envelope.content
+    for (const required of ['MaYeuCau', 'MaTichHop', 'MaDonVi', 'SoDinhDanh'] as const) {
+      if (typeof input[required] !== 'string' || input[required] === '') {
+        return fault(reply, 500, { faultcode: 'Client', faultstring: `Thiếu trường bắt buộc ${required}` })
+      }
+    }
+    const personalId = input.SoDinhDanh as string
+    if (!/^[0-9]{12}$/.test(personalId)) return fault(reply, 500, { faultcode: 'Client', faultstring: 'Số định danh không hợp lệ' })
+
+    const citizen = population.findByPersonalId(personalId)
+    const requestId = input.MaYeuCau as string
+    let result
+    if (citizen === undefined) {
+      result = { MaYeuCau: requestId, MaKetQua: '1', MoTaKetQua: 'Không tìm thấy thông tin công dân' }
+    } else {
+      // When the caller supplies name or birth date, the database answers only if they match the record.
+      const record = citizenToXml(citizen)
+      const name = input.HoVaTen
+      const born = input.NgayThangNamSinh
+      const nameMatches = typeof name !== 'string' || name === '' || name.normalize('NFC') === record.HoVaTen
+      const bornMatches = typeof born !== 'string' || born === '' || born === record.NgayThangNamSinh ||
+        (born.length === 4 && String(record.NgayThangNamSinh).startsWith(born))
+      result = nameMatches && bornMatches
+        ? { MaYeuCau: requestId, MaKetQua: '0', MoTaKetQua: 'Thành công', CongDan: record }
+        : { MaYeuCau: requestId, MaKetQua: '2', MoTaKetQua: 'Thông tin không khớp với cơ sở dữ liệu' }
+    }
+    return reply.type(SOAP_CONTENT_TYPE).send(buildEnvelope(`${OPERATION}Response`, { [`${OPERATION}Result`]: result }))
+  })
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('population simulator has no TCP address')
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+
+  return {
+    url: `http://${host}:${address.port}${ENDPOINT_PATH}`,
+    population,
+    get hits () { return hits },
+    get faults () { return state.faults },
+    set faults (faults: SimulatorFaults) { state.faults = faults },
+    async close () {
+      closing.abort()
+      await app.close()
+    }
+  }
+}

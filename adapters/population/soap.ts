@@ -1,0 +1,84 @@
+import { XMLBuilder, XMLParser } from 'fast-xml-parser'
+
+/**
+ * SOAP 1.1 envelopes of the population database's `TraCuuThongTinCongDan` operation. The builder escapes every
+ * value, so nothing from a request is ever spliced into XML as text.
+ */
+
+export const NAMESPACE = 'http://dancuquocgia.bca'
+export const OPERATION = 'TraCuuThongTinCongDan'
+export const SOAP_ACTION = `"${NAMESPACE}/${OPERATION}"`
+export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8'
+const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/'
+
+export type XmlObject = { [name: string]: string | XmlObject | undefined }
+
+export interface SoapFault {
+  faultcode: string
+  faultstring: string
+  detail?: string
+}
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', suppressEmptyNode: false })
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  // Keep every value as text: personal ids and codes have meaningful leading zeros.
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false
+})
+
+export function buildEnvelope (element: string, content: XmlObject): string {
+  return '<?xml version="1.0" encoding="utf-8"?>' + builder.build({
+    'soap:Envelope': {
+      '@xmlns:soap': SOAP_ENV,
+      'soap:Body': { [element]: { '@xmlns': NAMESPACE, ...content } }
+    }
+  })
+}
+
+export function buildFault (fault: SoapFault): string {
+  return '<?xml version="1.0" encoding="utf-8"?>' + builder.build({
+    'soap:Envelope': {
+      '@xmlns:soap': SOAP_ENV,
+      'soap:Body': {
+        'soap:Fault': {
+          faultcode: `soap:${fault.faultcode}`,
+          faultstring: fault.faultstring,
+          ...(fault.detail === undefined ? {} : { detail: { MoTaLoi: fault.detail } })
+        }
+      }
+    }
+  })
+}
+
+export type ParsedEnvelope =
+  | { kind: 'body', element: string, content: XmlObject }
+  | { kind: 'fault', fault: SoapFault }
+
+/** Parses a SOAP envelope; throws on anything that is not one. */
+export function parseEnvelope (xml: string): ParsedEnvelope {
+  const doc = parser.parse(xml, true) as XmlObject
+  const envelope = doc.Envelope
+  if (typeof envelope !== 'object') throw new Error('not a SOAP envelope')
+  const body = envelope.Body
+  if (typeof body !== 'object') throw new Error('SOAP envelope without Body')
+  const fault = body.Fault
+  if (typeof fault === 'object') {
+    const detail = fault.detail
+    return {
+      kind: 'fault',
+      fault: {
+        faultcode: String(fault.faultcode ?? '').replace(/^.*:/, ''),
+        faultstring: String(fault.faultstring ?? ''),
+        ...(typeof detail === 'object' && typeof detail.MoTaLoi === 'string' ? { detail: detail.MoTaLoi } : {})
+      }
+    }
+  }
+  const [element] = Object.keys(body)
+  const content = element === undefined ? undefined : body[element]
+  if (element === undefined) throw new Error('empty SOAP Body')
+  return { kind: 'body', element, content: typeof content === 'object' ? content : {} }
+}

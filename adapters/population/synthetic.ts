@@ -1,0 +1,112 @@
+import { BIRTH_PROVINCE_CODES, centuryAndYearDigits, type Gender } from '../../src/domain/personal-id.js'
+import { HOME_PROVINCE, OTHER_PROVINCES, type Province } from '../shared/admin-units.js'
+import { random, type Random } from '../shared/random.js'
+import { familyName, fullName } from '../shared/vietnamese-names.js'
+import type { Address, Citizen } from './port.js'
+
+/**
+ * A deterministic synthetic population: citizen N is made from (seed, N) alone, and the last six digits of
+ * a personal id encode N, so any id is looked up in O(1) without holding the population in memory.
+ */
+
+const ID_SPACE = 1_000_000
+const MULTIPLIER = 7919 // coprime with 10^6, so index → digits is a bijection
+const OFFSET = 104_729
+
+function modularInverse (a: number, m: number): number {
+  let [oldR, r, oldS, s] = [a, m, 1, 0]
+  while (r !== 0) {
+    const q = Math.floor(oldR / r);
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s]
+  }
+  return ((oldS % m) + m) % m
+}
+const INVERSE = modularInverse(MULTIPLIER, ID_SPACE)
+
+const HOME_BIRTH_CODES = ['025', '026', '017'] // Phú Thọ, Vĩnh Phúc, Hòa Bình before the merger
+const ALL_BIRTH_CODES = [...BIRTH_PROVINCE_CODES]
+const ETHNICITIES = [['Kinh', 82], ['Mường', 9], ['Tày', 2], ['Dao', 2], ['Thái', 1.5], ['Nùng', 1], ['H\'Mông', 1], ['Sán Dìu', 1.5]] as const
+const RELIGIONS = [['Không', 84], ['Phật giáo', 9], ['Công giáo', 6], ['Tin lành', 1]] as const
+const STREETS = ['Hùng Vương', 'Nguyễn Tất Thành', 'Trần Phú', 'Lê Hồng Phong', 'Hai Bà Trưng', 'Quang Trung', 'Nguyễn Du',
+  'Lý Thường Kiệt', 'Châu Phong', 'Kim Ngọc', 'Mê Linh', 'Cù Chính Lan']
+
+function lastSixDigits (index: number): string {
+  return String((index * MULTIPLIER + OFFSET) % ID_SPACE).padStart(6, '0')
+}
+
+function indexOf (personalId: string): number {
+  const digits = Number(personalId.slice(6))
+  return Number((BigInt(digits - OFFSET + ID_SPACE) * BigInt(INVERSE)) % BigInt(ID_SPACE))
+}
+
+function address (rng: Random, province: Province, withDetail: boolean): Address {
+  const commune = rng.pick(province.communes)
+  const base = { provinceCode: province.code, provinceName: province.name, communeCode: commune.code, communeName: commune.name }
+  if (!withDetail) return base
+  const detail = commune.name.startsWith('Phường')
+    ? `Số ${rng.int(1, 250)}, đường ${rng.pick(STREETS)}, tổ ${rng.int(1, 30)}`
+    : `Thôn ${rng.int(1, 15)}`
+  return { ...base, detail }
+}
+
+function someProvince (rng: Random, homeShare: number): Province {
+  return rng.next() < homeShare ? HOME_PROVINCE : rng.pick(OTHER_PROVINCES)
+}
+
+function dateOfBirth (rng: Random): string {
+  const year = rng.int(1945, 2024)
+  const month = rng.int(1, 12)
+  const day = rng.int(1, new Date(Date.UTC(year, month, 0)).getUTCDate())
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
+}
+
+export interface SyntheticPopulation {
+  readonly seed: number
+  readonly size: number
+  citizenAt (index: number): Citizen
+  findByPersonalId (personalId: string): Citizen | undefined
+}
+
+export function syntheticPopulation ({ seed = 2025, size = 5000 }: { seed?: number, size?: number } = {}): SyntheticPopulation {
+  if (!Number.isInteger(size) || size < 1 || size > ID_SPACE) throw new RangeError(`population size must be 1…${ID_SPACE}`)
+
+  function citizenAt (index: number): Citizen {
+    const rng = random(seed, index)
+    const gender: Gender = rng.next() < 0.5 ? 'male' : 'female'
+    const born = dateOfBirth(rng)
+    const birthCode = rng.next() < 0.7 ? rng.pick(HOME_BIRTH_CODES) : rng.pick(ALL_BIRTH_CODES)
+    const family = familyName(rng)
+    const permanentAddress = address(rng, someProvince(rng, 0.85), true)
+    return {
+      personalId: birthCode + centuryAndYearDigits(Number(born.slice(0, 4)), gender) + lastSixDigits(index),
+      fullName: fullName(rng, gender, family),
+      dateOfBirth: born,
+      gender,
+      nationality: 'VN',
+      ethnicity: rng.weighted(ETHNICITIES),
+      religion: rng.weighted(RELIGIONS),
+      placeOfOrigin: address(rng, someProvince(rng, 0.7), false),
+      permanentAddress,
+      currentAddress: rng.next() < 0.85 ? permanentAddress : address(rng, someProvince(rng, 0.6), true),
+      fatherFullName: fullName(rng, 'male', family),
+      motherFullName: fullName(rng, 'female')
+    }
+  }
+
+  return {
+    seed,
+    size,
+    citizenAt (index: number): Citizen {
+      if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`no citizen #${index}`)
+      return citizenAt(index)
+    },
+    findByPersonalId (personalId: string): Citizen | undefined {
+      if (!/^[0-9]{12}$/.test(personalId)) return undefined
+      const index = indexOf(personalId)
+      if (index >= size) return undefined
+      const citizen = citizenAt(index)
+      return citizen.personalId === personalId ? citizen : undefined
+    }
+  }
+}

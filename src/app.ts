@@ -1,0 +1,56 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import { loggerOptions } from './logger.js'
+import swagger from './plugins/external/swagger.js'
+import problemDetails from './plugins/app/problem-details.js'
+import requestId, { genRequestId } from './plugins/app/request-id.js'
+import schemas, { domainFormats } from './plugins/app/schemas.js'
+import population from './plugins/app/population.js'
+import opsRoutes from './routes/ops.js'
+import citizenRoutes from './routes/api/v1/citizens.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface BuildOptions {
+  /** A ready pino logger (tests pass one writing to a buffer); otherwise one is made from config.logLevel. */
+  logger?: Logger
+}
+
+/** Builds the gateway without listening. server.ts listens; tests inject. */
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: loggerOptions(config) } : { loggerInstance: options.logger }),
+    genReqId: genRequestId,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    ajv: {
+      // Unknown properties are refused (not silently dropped) and every failing field is reported.
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+      // ajv-formats (date, uri…) is added by Fastify's compiler itself
+      plugins: [domainFormats]
+    }
+  }) as unknown as FastifyInstance
+  app.decorate('config', config)
+
+  // 1. external: OpenAPI and Swagger UI (before routes, so it sees them all)
+  await app.register(swagger)
+
+  // 2. app services
+  await app.register(problemDetails)
+  await app.register(requestId)
+  await app.register(schemas)
+  await app.register(population, { config: config.population })
+  // The authentication plugin (JWT, grants, purpose) is registered here, before any route.
+
+  // 3. routes
+  await app.register(opsRoutes)
+  await app.register(citizenRoutes, { prefix: '/api/v1' })
+
+  return app
+}

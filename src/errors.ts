@@ -1,0 +1,53 @@
+import createError from '@fastify/error'
+
+/**
+ * Every error the gateway answers with, defined once. Handlers and adapters throw these; the problem-details
+ * plugin turns them (and Fastify's own errors) into RFC 9457 bodies with a stable `type`.
+ */
+
+export const PROBLEM_TYPE_BASE = 'https://errors.gateway.local/'
+
+export interface ProblemKind {
+  status: number
+  /** Last segment of the stable `type` URI. */
+  slug: string
+  title: string
+}
+
+/** One failing field, located by a JSON pointer inside the part of the request it came from. */
+export interface FieldError {
+  in: 'body' | 'params' | 'query' | 'headers'
+  pointer: string
+  detail: string
+}
+
+export const PROBLEM_KINDS = {
+  GW_ERR_VALIDATION: { status: 400, slug: 'validation', title: 'Request validation failed' },
+  GW_ERR_MALFORMED_BODY: { status: 400, slug: 'malformed-body', title: 'Malformed request body' },
+  GW_ERR_NOT_FOUND: { status: 404, slug: 'not-found', title: 'Resource not found' },
+  GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
+  GW_ERR_METHOD_NOT_ALLOWED: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },
+  GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, slug: 'payload-too-large', title: 'Request body too large' },
+  GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
+  GW_ERR_BAD_REQUEST: { status: 400, slug: 'bad-request', title: 'Bad request' },
+  GW_ERR_INTERNAL: { status: 500, slug: 'internal', title: 'Internal error' },
+  GW_ERR_UPSTREAM: { status: 502, slug: 'upstream-error', title: 'Upstream system error' },
+  GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, slug: 'upstream-unavailable', title: 'Upstream system unavailable' },
+  GW_ERR_NOT_READY: { status: 503, slug: 'not-ready', title: 'Gateway not ready' },
+  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'Upstream system timed out' }
+} as const satisfies Record<string, ProblemKind>
+
+export type ProblemCode = keyof typeof PROBLEM_KINDS
+
+export const NotFoundError = createError('GW_ERR_NOT_FOUND', '%s', 404)
+export const UpstreamError = createError('GW_ERR_UPSTREAM', 'The %s answered with an error: %s', 502)
+export const UpstreamUnavailableError = createError('GW_ERR_UPSTREAM_UNAVAILABLE', 'The %s cannot be reached', 503)
+export const UpstreamTimeoutError = createError('GW_ERR_UPSTREAM_TIMEOUT', 'The %s did not answer within %d ms', 504)
+
+const ValidationErrorBase = createError('GW_ERR_VALIDATION', '%s', 400)
+
+/** Thrown by handlers for checks a JSON Schema cannot express (e.g. a birth date that contradicts the personal id). */
+export function validationError (errors: FieldError[]): Error & { errors: FieldError[] } {
+  const summary = errors.map((e) => `${e.in}${e.pointer} ${e.detail}`).join('; ')
+  return Object.assign(new ValidationErrorBase(summary), { errors })
+}

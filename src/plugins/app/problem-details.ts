@@ -1,0 +1,122 @@
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { PROBLEM_KINDS, PROBLEM_TYPE_BASE, type FieldError, type ProblemCode, type ProblemKind } from '../../errors.js'
+
+/**
+ * Turns every failure — ours, Fastify's (404 route, 413, 415, bad JSON, schema validation) and unexpected
+ * ones — into RFC 9457 problem+json. 5xx details are logged, never sent.
+ */
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  instance: string
+  requestId: string
+  errors?: FieldError[]
+}
+
+// Fastify's own error codes and the gateway problem each one is.
+const FASTIFY_CODES: Record<string, ProblemCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'GW_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'GW_ERR_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'GW_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'GW_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'GW_ERR_MALFORMED_BODY',
+  FST_ERR_BAD_URL: 'GW_ERR_BAD_REQUEST',
+  FST_ERR_VALIDATION: 'GW_ERR_VALIDATION'
+}
+
+const LOCATIONS: Record<string, FieldError['in']> = { body: 'body', params: 'params', querystring: 'query', headers: 'headers' }
+
+interface AjvIssue {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: { missingProperty?: string, additionalProperty?: string, format?: string }
+}
+
+function issueDetail ({ keyword, message, params }: AjvIssue): string {
+  if (params.additionalProperty !== undefined) return 'is not an accepted property'
+  if (keyword === 'format' && params.format === 'personal-id') {
+    return 'is not a valid personal id (12 digits: birth-registration province, century/gender digit, birth year, 6 digits)'
+  }
+  return message ?? 'is invalid'
+}
+
+function fieldErrors (error: FastifyError): FieldError[] | undefined {
+  if ('errors' in error && Array.isArray(error.errors)) return error.errors as FieldError[]
+  if (error.validation === undefined) return undefined
+  const location = LOCATIONS[error.validationContext ?? 'body'] ?? 'body'
+  return (error.validation as AjvIssue[]).map((issue) => {
+    const child = issue.params.missingProperty ?? issue.params.additionalProperty
+    return { in: location, pointer: child === undefined ? issue.instancePath : `${issue.instancePath}/${child}`, detail: issueDetail(issue) }
+  })
+}
+
+function kindOf (error: FastifyError): ProblemKind {
+  if (error.validation !== undefined) return PROBLEM_KINDS.GW_ERR_VALIDATION
+  const code = (error.code in PROBLEM_KINDS ? error.code : FASTIFY_CODES[error.code]) as ProblemCode | undefined
+  if (code !== undefined) return PROBLEM_KINDS[code]
+  // JSON.parse failures and other client errors Fastify raises without one of the codes above
+  if (error instanceof SyntaxError) return PROBLEM_KINDS.GW_ERR_MALFORMED_BODY
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) return { ...PROBLEM_KINDS.GW_ERR_BAD_REQUEST, status }
+  return PROBLEM_KINDS.GW_ERR_INTERNAL
+}
+
+export function problemFor (request: FastifyRequest, kind: ProblemKind, detail?: string, errors?: FieldError[]): Problem {
+  return {
+    type: PROBLEM_TYPE_BASE + kind.slug,
+    title: kind.title,
+    status: kind.status,
+    ...(detail === undefined ? {} : { detail }),
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: request.id,
+    ...(errors === undefined ? {} : { errors })
+  }
+}
+
+export function sendProblem (reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type('application/problem+json').send(problem)
+}
+
+export default fp(async function problemDetails (app) {
+  app.setErrorHandler(function (error: FastifyError, request, reply) {
+    const kind = kindOf(error)
+    if (kind.status >= 500) {
+      // Upstream failures are expected operational events; anything else is a bug worth a stack.
+      if (error.code in PROBLEM_KINDS) request.log.warn({ code: error.code, detail: error.message }, 'upstream problem')
+      else request.log.error({ err: error }, 'unhandled error')
+    }
+    const detail = kind === PROBLEM_KINDS.GW_ERR_INTERNAL
+      ? 'An internal error occurred. Quote the request id when reporting it.'
+      : kind === PROBLEM_KINDS.GW_ERR_VALIDATION ? undefined : error.message
+    const errors = kind === PROBLEM_KINDS.GW_ERR_VALIDATION ? fieldErrors(error) : undefined
+    const problem = problemFor(request, kind, detail ?? `${errors?.length ?? 0} field(s) failed validation`, errors)
+    sendProblem(reply, problem)
+  })
+
+  app.setNotFoundHandler(function (request, reply) {
+    sendProblem(reply, problemFor(request, PROBLEM_KINDS.GW_ERR_ROUTE_NOT_FOUND, `No route ${request.method} ${request.url.split('?')[0] ?? ''}`))
+  })
+}, { name: 'problem-details' })
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Invalid request (see `errors` for each failing field)',
+  404: 'Not found',
+  413: 'Request body too large',
+  415: 'Unsupported media type',
+  502: 'The upstream system answered with an error',
+  503: 'The upstream system is unavailable',
+  504: 'The upstream system did not answer in time'
+}
+
+/** Route response declarations for the problems a route can answer with. */
+export function problemResponses (...statuses: number[]): Record<number, unknown> {
+  return Object.fromEntries(statuses.map((status) => [status, {
+    description: STATUS_TEXT[status] ?? 'Problem',
+    content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } }
+  }]))
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { CallContext } from '../../../../adapters/population/port.js'
+import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
+import { NotFoundError, validationError } from '../../../errors.js'
+import { problemResponses } from '../../../plugins/app/problem-details.js'
+
+const OFFICIAL_ID = /^[\p{L}\p{N}._@-]{1,64}$/u
+
+function callContext (request: FastifyRequest): CallContext {
+  const official = request.headers['x-user-id']
+  return {
+    requestId: request.id,
+    ...(typeof official === 'string' && OFFICIAL_ID.test(official) ? { officialId: official } : {})
+  }
+}
+
+export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { personalId: string } }>('/citizens/:personalId', {
+    schema: {
+      tags: ['citizens'],
+      operationId: 'getCitizen',
+      summary: 'Look up a citizen by personal id',
+      description: 'Reads the citizen\'s record from the national population database. Malformed ids are refused before the database is called.',
+      params: {
+        type: 'object',
+        required: ['personalId'],
+        additionalProperties: false,
+        properties: { personalId: { $ref: 'PersonalId#' } }
+      },
+      response: {
+        200: { description: 'The citizen', $ref: 'Citizen#' },
+        ...problemResponses(400, 404, 502, 503, 504)
+      }
+    }
+  }, async (request) => {
+    const citizen = await app.population.findCitizenByPersonalId(request.params.personalId, callContext(request))
+    if (citizen === undefined) throw new NotFoundError('No citizen has this personal id')
+    return citizen
+  })
+
+  app.post<{ Body: IdentityClaim }>('/citizens/verify', {
+    schema: {
+      tags: ['citizens'],
+      operationId: 'verifyCitizen',
+      summary: 'Check identity details against the population database',
+      description: 'Answers whether name, birth date and (optionally) gender match the record of the personal id, and which do not. Discloses nothing else. A birth year or gender that contradicts the personal id itself is a 400.',
+      body: { $ref: 'CitizenVerifyRequest#' },
+      response: {
+        200: { description: 'The comparison', $ref: 'CitizenVerifyResult#' },
+        ...problemResponses(400, 413, 415, 502, 503, 504)
+      }
+    }
+  }, async (request) => {
+    const claim = request.body
+    const contradictions = contradictionsWithPersonalId(claim)
+    if (contradictions.length > 0) throw validationError(contradictions)
+    const citizen = await app.population.findCitizenByPersonalId(claim.personalId, callContext(request))
+    if (citizen === undefined) return { match: false, mismatches: ['personalId'] }
+    const mismatches = identityMismatches(citizen, claim)
+    return { match: mismatches.length === 0, mismatches }
+  })
+}

@@ -1,0 +1,46 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { demoBanner, startDemoUpstreams, type DemoUpstreams } from './demo.js'
+
+/** The only place that listens: reads the environment, starts demo upstreams if asked, serves, drains on exit. */
+
+function configOrExit (): Config {
+  try {
+    return loadConfig(process.env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
+  }
+}
+
+let config = configOrExit()
+let demo: DemoUpstreams | undefined
+if (config.demo) {
+  demo = await startDemoUpstreams(config)
+  config = demo.config
+}
+
+const app = await buildApp(config)
+
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
+  else app.log.info({ signal }, 'closing: draining in-flight requests')
+  await app.close()
+  await demo?.close()
+})
+
+try {
+  await app.listen({ host: config.host, port: config.port })
+} catch (err) {
+  app.log.fatal({ err }, 'cannot listen')
+  await demo?.close()
+  process.exit(1)
+}
+
+if (demo !== undefined) {
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  process.stdout.write(demoBanner(`http://localhost:${port}`, demo) + '\n')
+}
