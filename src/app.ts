@@ -37,6 +37,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     }
   }) as unknown as FastifyInstance
   app.decorate('config', config)
+  // The API speaks JSON only; any other body is a 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain')
 
   // 1. external: OpenAPI and Swagger UI (before routes, so it sees them all)
   await app.register(swagger)

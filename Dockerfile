@@ -1,0 +1,23 @@
+# Gateway, worker and simulators share one image; the command picks the role.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY adapters ./adapters
+COPY scripts ./scripts
+COPY test ./test
+COPY schemas ./schemas
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json openapi.yaml ./
+COPY schemas ./schemas
+USER node
+EXPOSE 3000
+CMD ["node", "dist/src/server.js"]

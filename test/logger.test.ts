@@ -1,0 +1,30 @@
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { pino } from 'pino'
+import { loggerOptions } from '../src/logger.js'
+import { buildTestGateway } from './helper.js'
+
+t.test('every request log line carries the request id, and no personal id', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const sink = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>)
+      done()
+    }
+  })
+  const logger = pino(loggerOptions({ logLevel: 'info' }) as pino.LoggerOptions, sink)
+  const { app, simulator } = await buildTestGateway(t, { logger })
+  const { personalId } = simulator.population.citizenAt(9)
+
+  await app.inject({ method: 'GET', url: `/api/v1/citizens/${personalId}`, headers: { 'x-request-id': 'log-test-000001', authorization: 'Bearer secret-token' } })
+  simulator.faults = { status: 500 }
+  await app.inject({ method: 'GET', url: `/api/v1/citizens/${personalId}`, headers: { 'x-request-id': 'log-test-000002' } })
+
+  const requestLines = lines.filter((line) => line.requestId !== undefined)
+  t.ok(requestLines.length >= 4, `request lines logged (${requestLines.length})`)
+  t.same(new Set(requestLines.map((line) => line.requestId)), new Set(['log-test-000001', 'log-test-000002']))
+  const everything = JSON.stringify(lines)
+  t.notOk(everything.includes(personalId), 'personal id never logged')
+  t.notOk(everything.includes('secret-token'), 'credentials never logged')
+  t.match(everything, /\/api\/v1\/citizens\/\*{12}/, 'the path shape is kept')
+})

@@ -1,0 +1,83 @@
+import t from 'tap'
+import { buildTestGateway } from './helper.js'
+
+const PROBLEM = /^application\/problem\+json/
+
+t.test('unknown route is a 404 problem', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const res = await app.inject({ method: 'GET', url: '/api/v1/nothing-here?x=1' })
+  t.equal(res.statusCode, 404)
+  t.match(res.headers['content-type'], PROBLEM)
+  t.match(res.json(), { type: 'https://errors.gateway.local/route-not-found', status: 404, instance: '/api/v1/nothing-here', requestId: String })
+})
+
+t.test('wrong content type is a 415 problem', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+  t.equal(res.statusCode, 415)
+  t.match(res.headers['content-type'], PROBLEM)
+  t.match(res.json(), { type: 'https://errors.gateway.local/unsupported-media-type', status: 415 })
+})
+
+t.test('a body over the limit is a 413 problem', async (t) => {
+  const { app, simulator } = await buildTestGateway(t, { env: { BODY_LIMIT_BYTES: '2048' } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/citizens/verify',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ personalId: '025090001234', fullName: 'x'.repeat(5000), dateOfBirth: '1990-01-01' })
+  })
+  t.equal(res.statusCode, 413)
+  t.match(res.headers['content-type'], PROBLEM)
+  t.match(res.json(), { type: 'https://errors.gateway.local/payload-too-large', status: 413 })
+  t.equal(simulator.hits, 0)
+})
+
+t.test('malformed and empty JSON are 400 problems', async (t) => {
+  const { app } = await buildTestGateway(t)
+  for (const payload of ['{"personalId": ', '', '{"__proto__": {"x": 1}}']) {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { 'content-type': 'application/json' }, payload })
+    t.equal(res.statusCode, 400, JSON.stringify(payload))
+    t.match(res.headers['content-type'], PROBLEM)
+    t.match(res.json(), { type: 'https://errors.gateway.local/malformed-body', status: 400 })
+    t.notMatch(res.body, /SyntaxError|at JSON\.parse|node_modules/)
+  }
+})
+
+t.test('validation problems name every failing field with a JSON pointer', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', payload: { personalId: 12, fullName: '' } })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), {
+    type: 'https://errors.gateway.local/validation',
+    title: 'Request validation failed',
+    status: 400,
+    instance: '/api/v1/citizens/verify',
+    requestId: String
+  })
+  const pointers = new Set((res.json().errors as Array<{ pointer: string, in: string }>).map((e) => `${e.in}${e.pointer}`))
+  t.same([...pointers].sort(), ['body/dateOfBirth', 'body/fullName', 'body/personalId'])
+})
+
+t.test('an unexpected error is a 500 problem that hides its details', async (t) => {
+  const { app } = await buildTestGateway(t)
+  app.get('/boom', async () => { throw new Error('secret internal state at /srv/app.js:12') })
+  const res = await app.inject({ method: 'GET', url: '/boom' })
+  t.equal(res.statusCode, 500)
+  t.match(res.headers['content-type'], PROBLEM)
+  t.match(res.json(), { type: 'https://errors.gateway.local/internal', status: 500, detail: /request id/ })
+  t.notMatch(res.body, /secret|\/srv\/app\.js|stack/)
+})
+
+t.test('X-Request-Id is accepted when well-formed, generated otherwise, and always echoed', async (t) => {
+  const { app } = await buildTestGateway(t)
+  let res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'motcua-2025-000123' } })
+  t.equal(res.headers['x-request-id'], 'motcua-2025-000123')
+
+  res = await app.inject({ method: 'GET', url: '/api/v1/missing', headers: { 'x-request-id': 'bad id\r\nx-injected: 1' } })
+  t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'malformed id replaced')
+  t.equal(res.json().requestId, res.headers['x-request-id'], 'problem carries the same id')
+
+  res = await app.inject({ method: 'GET', url: '/healthz' })
+  t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'generated when absent')
+})

@@ -1,0 +1,48 @@
+import t from 'tap'
+import { buildTestGateway } from '../helper.js'
+
+t.test('/healthz answers while the process is up, whatever the upstreams do', async (t) => {
+  const { app, simulator } = await buildTestGateway(t)
+  await simulator.close()
+  const res = await app.inject({ method: 'GET', url: '/healthz' })
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { status: 'ok' })
+})
+
+t.test('/readyz checks the population database for real', async (t) => {
+  const { app, simulator } = await buildTestGateway(t)
+  let res = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), { status: 'ready', checks: { population: { status: 'up', latencyMs: Number } } })
+
+  await simulator.close()
+  res = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.json(), { status: 'not-ready', checks: { population: { status: 'down', detail: /cannot be reached/ } } })
+})
+
+t.test('/docs serves Swagger UI and /openapi.json lists both citizen routes with their schemas', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const docs = await app.inject({ method: 'GET', url: '/docs' })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.body, /swagger-ui/i)
+  const init = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })
+  t.equal(init.statusCode, 200)
+
+  const res = await app.inject({ method: 'GET', url: '/openapi.json' })
+  t.equal(res.statusCode, 200)
+  const spec = res.json()
+  t.match(spec.paths['/api/v1/citizens/{personalId}'].get, {
+    operationId: 'getCitizen',
+    parameters: [{ name: 'personalId', in: 'path', schema: { $ref: '#/components/schemas/PersonalId' } }],
+    responses: {
+      200: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Citizen' } } } },
+      400: { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }
+    }
+  })
+  t.match(spec.paths['/api/v1/citizens/verify'].post, {
+    requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/CitizenVerifyRequest' } } } }
+  })
+  t.ok(spec.components.schemas.Citizen)
+  t.notOk(Object.keys(spec.components.schemas).some((name) => name.startsWith('def-')), 'shared schemas keep their names')
+})
