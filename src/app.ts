@@ -7,8 +7,14 @@ import problemDetails from './plugins/app/problem-details.js'
 import requestId, { genRequestId } from './plugins/app/request-id.js'
 import schemas, { domainFormats } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
+import serviceCatalogue from './plugins/app/service-catalogue.js'
+import auth from './plugins/app/auth.js'
+import redis from './plugins/app/redis.js'
+import rateLimits from './plugins/app/rate-limit.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
+import serviceRoutes from './routes/api/v1/services.js'
+import clientRoutes from './routes/admin/v1/clients.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,11 +54,17 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(requestId)
   await app.register(schemas)
   await app.register(population, { config: config.population })
-  // The authentication plugin (JWT, grants, purpose) is registered here, before any route.
+  await app.register(serviceCatalogue)
+  await app.register(redis, { ...(config.rateLimit.redisUrl === undefined ? {} : { url: config.rateLimit.redisUrl }) })
+  // onRequest order: request id → JWT, grant and purpose → rate limit; all before the body is read
+  await app.register(auth, { config: config.auth })
+  await app.register(rateLimits, { config: config.rateLimit })
 
   // 3. routes
   await app.register(opsRoutes)
   await app.register(citizenRoutes, { prefix: '/api/v1' })
+  await app.register(serviceRoutes, { prefix: '/api/v1' })
+  await app.register(clientRoutes, { prefix: '/admin/v1' })
 
   return app
 }

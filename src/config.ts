@@ -21,7 +21,18 @@ const ENV_SCHEMA = {
     POPULATION_SERVICE_CODE: { type: 'string', minLength: 1, default: 'LGSP-TRACUU' },
     POPULATION_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 64 },
     POPULATION_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
-    POPULATION_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 5000 }
+    POPULATION_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 5000 },
+    AUTH_ISSUER: { type: 'string', minLength: 1 },
+    AUTH_AUDIENCE: { type: 'string', minLength: 1 },
+    AUTH_JWKS_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    AUTH_JWKS_FILE: { type: 'string', minLength: 1 },
+    AUTH_JWKS_CACHE_MAX_AGE_MS: { type: 'integer', minimum: 0, default: 600000 },
+    AUTH_JWKS_COOLDOWN_MS: { type: 'integer', minimum: 0, default: 30000 },
+    AUTH_CLOCK_TOLERANCE_S: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+    GRANTS_FILE: { type: 'string', minLength: 1 },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://[^\\s]+$' },
+    RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
+    RATE_LIMIT_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:rl:' }
   }
 } as const
 
@@ -40,6 +51,17 @@ interface RawEnv {
   POPULATION_CONNECTIONS: number
   POPULATION_CONNECT_TIMEOUT_MS: number
   POPULATION_TIMEOUT_MS: number
+  AUTH_ISSUER?: string
+  AUTH_AUDIENCE?: string
+  AUTH_JWKS_URL?: string
+  AUTH_JWKS_FILE?: string
+  AUTH_JWKS_CACHE_MAX_AGE_MS: number
+  AUTH_JWKS_COOLDOWN_MS: number
+  AUTH_CLOCK_TOLERANCE_S: number
+  GRANTS_FILE?: string
+  REDIS_URL?: string
+  RATE_LIMIT_PER_MINUTE: number
+  RATE_LIMIT_PREFIX: string
 }
 
 export interface PopulationConfig {
@@ -55,6 +77,26 @@ export interface PopulationConfig {
   timeoutMs: number
 }
 
+export interface AuthConfig {
+  issuer: string
+  audience: string
+  /** Exactly one of jwksUrl (fetched, cached, refetched on an unknown kid) and jwksFile (public keys on disk). */
+  jwksUrl?: string
+  jwksFile?: string
+  jwksCacheMaxAgeMs: number
+  jwksCooldownMs: number
+  clockToleranceSeconds: number
+  /** Clients and grants (JSON or YAML). */
+  grantsFile: string
+}
+
+export interface RateLimitConfig {
+  /** Redis for shared counters; without it (demo only) counters are per process. */
+  redisUrl?: string
+  prefix: string
+  defaultPerMinute: number
+}
+
 export interface Config {
   host: string
   port: number
@@ -63,6 +105,9 @@ export interface Config {
   /** Demo mode: simulated upstreams on loopback, demo credentials. On when no upstream is configured. */
   demo: boolean
   population: PopulationConfig
+  /** In demo mode the demo issuer, keys and grants are filled in by server.ts. */
+  auth: AuthConfig
+  rateLimit: RateLimitConfig
 }
 
 export class ConfigError extends Error {
@@ -84,8 +129,11 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
 
   const demo = raw.DEMO ?? raw.POPULATION_URL === undefined
   if (!demo) {
-    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET'] as const) {
+    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'GRANTS_FILE', 'REDIS_URL'] as const) {
       if (raw[name] === undefined) throw new ConfigError(`Invalid configuration: ${name} is required unless DEMO=true`)
+    }
+    if ((raw.AUTH_JWKS_URL === undefined) === (raw.AUTH_JWKS_FILE === undefined)) {
+      throw new ConfigError('Invalid configuration: set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE')
     }
   }
 
@@ -105,6 +153,21 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       connections: raw.POPULATION_CONNECTIONS,
       connectTimeoutMs: raw.POPULATION_CONNECT_TIMEOUT_MS,
       timeoutMs: raw.POPULATION_TIMEOUT_MS
+    },
+    auth: {
+      issuer: raw.AUTH_ISSUER ?? '',
+      audience: raw.AUTH_AUDIENCE ?? '',
+      ...(raw.AUTH_JWKS_URL === undefined ? {} : { jwksUrl: raw.AUTH_JWKS_URL }),
+      ...(raw.AUTH_JWKS_FILE === undefined ? {} : { jwksFile: raw.AUTH_JWKS_FILE }),
+      jwksCacheMaxAgeMs: raw.AUTH_JWKS_CACHE_MAX_AGE_MS,
+      jwksCooldownMs: raw.AUTH_JWKS_COOLDOWN_MS,
+      clockToleranceSeconds: raw.AUTH_CLOCK_TOLERANCE_S,
+      grantsFile: raw.GRANTS_FILE ?? ''
+    },
+    rateLimit: {
+      ...(raw.REDIS_URL === undefined ? {} : { redisUrl: raw.REDIS_URL }),
+      prefix: raw.RATE_LIMIT_PREFIX,
+      defaultPerMinute: raw.RATE_LIMIT_PER_MINUTE
     }
   }
 }

@@ -1,44 +1,81 @@
 import { randomBytes } from 'node:crypto'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
+import { loadGrantsFile } from './auth/grants.js'
+import { signClientToken } from './auth/sign-token.js'
 import type { Config } from './config.js'
+import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, defaultScopes, demoSigningKey } from './demo-identity.js'
+import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 
-/** Demo mode: the upstream simulators on loopback ports, and the config that points the gateway at them. */
+/** Demo mode: simulators and a private Redis on loopback, the demo identity provider, and a banner to start from. */
 
-export interface DemoUpstreams {
+export interface Demo {
   config: Config
   population: PopulationSimulator
+  redis?: PrivateRedis
+  /** A ready token for VN.H23.MOTCUA. */
+  token: string
   close (): Promise<void>
 }
 
-export async function startDemoUpstreams (config: Config): Promise<DemoUpstreams> {
+export async function startDemo (config: Config): Promise<Demo> {
   // Fresh credentials each start: the simulator checks the adapter's per-request signature for real.
   const credentials = { username: 'lgsp-demo', secret: randomBytes(24).toString('base64url') }
   const population = await startPopulationSimulator({ credentials, host: '127.0.0.1', port: 0 })
+  const redis = config.rateLimit.redisUrl === undefined ? await startPrivateRedis() : undefined
+  const signing = await demoSigningKey()
+  const motcua = (await loadGrantsFile(DEMO_GRANTS_FILE)).find((client) => client.clientId === 'VN.H23.MOTCUA')
+  const token = await signClientToken({
+    clientId: 'VN.H23.MOTCUA',
+    scopes: motcua === undefined ? [] : defaultScopes(motcua),
+    issuer: DEMO_ISSUER,
+    audience: DEMO_AUDIENCE,
+    ...signing,
+    ttlSeconds: 12 * 3600
+  })
+  const redisUrl = config.rateLimit.redisUrl ?? redis?.url
   return {
-    config: { ...config, population: { ...config.population, url: population.url, ...credentials } },
+    config: {
+      ...config,
+      population: { ...config.population, url: population.url, ...credentials },
+      auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
+      rateLimit: { ...config.rateLimit, ...(redisUrl === undefined ? {} : { redisUrl }) }
+    },
     population,
-    async close () { await population.close() }
+    ...(redis === undefined ? {} : { redis }),
+    token,
+    async close () {
+      await population.close()
+      await redis?.stop()
+    }
   }
 }
 
-export function demoBanner (gatewayUrl: string, upstreams: DemoUpstreams): string {
-  const ids = [0, 1, 2].map((index) => upstreams.population.population.citizenAt(index))
+export function demoBanner (gatewayUrl: string, demo: Demo): string {
+  const ids = [0, 1, 2].map((index) => demo.population.population.citizenAt(index))
   const [first] = ids
+  const redisLine = demo.config.rateLimit.redisUrl === undefined
+    ? '  Redis          none found (install redis-server or set REDIS_URL): rate limits are per process'
+    : `  Redis          ${demo.config.rateLimit.redisUrl}${demo.redis === undefined ? '' : ' (private redis-server)'}`
   return [
     '',
-    'LGSP gateway — demo mode (simulated upstreams on loopback)',
+    'LGSP gateway — demo mode (simulated upstreams on loopback, demo identity provider)',
     `  API            ${gatewayUrl}/api/v1`,
-    `  Swagger UI     ${gatewayUrl}/docs`,
+    `  Swagger UI     ${gatewayUrl}/docs   (Authorize → paste the token below)`,
     `  OpenAPI        ${gatewayUrl}/openapi.json`,
     `  Readiness      ${gatewayUrl}/readyz`,
-    `  Population DB  ${upstreams.population.url} (SOAP simulator, ${upstreams.population.population.size} citizens)`,
+    `  Population DB  ${demo.population.url} (SOAP simulator, ${demo.population.population.size} citizens)`,
+    redisLine,
     '',
     'Demo citizens:',
     ...ids.map((c) => `  ${c.personalId}  ${c.fullName}, born ${c.dateOfBirth}`),
     '',
+    'Token for VN.H23.MOTCUA (12 h; others: npm run -s token -- --client VN.H23.YTE):',
+    `  TOKEN=${demo.token}`,
+    '',
     'Try:',
-    `  curl ${gatewayUrl}/api/v1/citizens/${first?.personalId ?? ''}`,
-    `  curl -X POST ${gatewayUrl}/api/v1/citizens/verify -H 'content-type: application/json' \\`,
+    `  curl ${gatewayUrl}/api/v1/citizens/${first?.personalId ?? ''} -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
+    `  curl ${gatewayUrl}/api/v1/services -H "Authorization: Bearer $TOKEN"`,
+    `  curl -X POST ${gatewayUrl}/api/v1/citizens/verify -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC" -H 'content-type: application/json' \\`,
     `       -d '${JSON.stringify({ personalId: first?.personalId, fullName: first?.fullName, dateOfBirth: first?.dateOfBirth })}'`,
     ''
   ].join('\n')

@@ -24,25 +24,47 @@ export interface FieldError {
 export const PROBLEM_KINDS = {
   GW_ERR_VALIDATION: { status: 400, slug: 'validation', title: 'Request validation failed' },
   GW_ERR_MALFORMED_BODY: { status: 400, slug: 'malformed-body', title: 'Malformed request body' },
+  GW_ERR_UNAUTHORIZED: { status: 401, slug: 'unauthorized', title: 'Authentication required' },
+  GW_ERR_FORBIDDEN: { status: 403, slug: 'forbidden', title: 'Not granted' },
+  GW_ERR_PURPOSE_REQUIRED: { status: 403, slug: 'purpose-required', title: 'Purpose of use required' },
+  GW_ERR_PURPOSE_NOT_GRANTED: { status: 403, slug: 'purpose-not-granted', title: 'Purpose of use not granted' },
   GW_ERR_NOT_FOUND: { status: 404, slug: 'not-found', title: 'Resource not found' },
   GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
   GW_ERR_METHOD_NOT_ALLOWED: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },
   GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, slug: 'payload-too-large', title: 'Request body too large' },
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
+  GW_ERR_RATE_LIMITED: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
   GW_ERR_BAD_REQUEST: { status: 400, slug: 'bad-request', title: 'Bad request' },
   GW_ERR_INTERNAL: { status: 500, slug: 'internal', title: 'Internal error' },
   GW_ERR_UPSTREAM: { status: 502, slug: 'upstream-error', title: 'Upstream system error' },
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, slug: 'upstream-unavailable', title: 'Upstream system unavailable' },
+  GW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, slug: 'rate-limit-unavailable', title: 'Rate limiting unavailable' },
   GW_ERR_NOT_READY: { status: 503, slug: 'not-ready', title: 'Gateway not ready' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'Upstream system timed out' }
 } as const satisfies Record<string, ProblemKind>
 
 export type ProblemCode = keyof typeof PROBLEM_KINDS
 
+export const UnauthorizedError = createError('GW_ERR_UNAUTHORIZED', 'Invalid or missing bearer token: %s', 401)
+export const ForbiddenError = createError('GW_ERR_FORBIDDEN', '%s', 403)
+export const PurposeRequiredError = createError('GW_ERR_PURPOSE_REQUIRED', 'Service %s returns personal data: send X-Purpose with a purpose code from your grant', 403)
+export const PurposeNotGrantedError = createError('GW_ERR_PURPOSE_NOT_GRANTED', 'Purpose %s is not granted to this client for %s', 403)
+export const RateLimitUnavailableError = createError('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; personal-data services are refused until it is back', 503)
 export const NotFoundError = createError('GW_ERR_NOT_FOUND', '%s', 404)
 export const UpstreamError = createError('GW_ERR_UPSTREAM', 'The %s answered with an error: %s', 502)
 export const UpstreamUnavailableError = createError('GW_ERR_UPSTREAM_UNAVAILABLE', 'The %s cannot be reached', 503)
 export const UpstreamTimeoutError = createError('GW_ERR_UPSTREAM_TIMEOUT', 'The %s did not answer within %d ms', 504)
+
+const RateLimitedBase = createError('GW_ERR_RATE_LIMITED', 'Rate limit of %d requests per %d s exceeded for %s', 429)
+
+/** Errors may carry response headers (Retry-After, WWW-Authenticate); the problem handler sends them. */
+export interface WithHeaders {
+  headers: Record<string, string>
+}
+
+export function rateLimitedError (limit: number, windowSeconds: number, service: string, retryAfterSeconds: number): Error & WithHeaders {
+  return Object.assign(new RateLimitedBase(limit, windowSeconds, service), { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
 
 const ValidationErrorBase = createError('GW_ERR_VALIDATION', '%s', 400)
 

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { demoBanner, startDemoUpstreams, type DemoUpstreams } from './demo.js'
+import { demoBanner, startDemo, type Demo } from './demo.js'
 
 /** The only place that listens: reads the environment, starts demo upstreams if asked, serves, drains on exit. */
 
@@ -16,9 +16,9 @@ function configOrExit (): Config {
 }
 
 let config = configOrExit()
-let demo: DemoUpstreams | undefined
+let demo: Demo | undefined
 if (config.demo) {
-  demo = await startDemoUpstreams(config)
+  demo = await startDemo(config)
   config = demo.config
 }
 

@@ -94,6 +94,8 @@ export default fp(async function problemDetails (app) {
       ? 'An internal error occurred. Quote the request id when reporting it.'
       : kind === PROBLEM_KINDS.GW_ERR_VALIDATION ? undefined : error.message
     const errors = kind === PROBLEM_KINDS.GW_ERR_VALIDATION ? fieldErrors(error) : undefined
+    if ('headers' in error && typeof error.headers === 'object' && error.headers !== null) reply.headers(error.headers)
+    if (kind.status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"')
     const problem = problemFor(request, kind, detail ?? `${errors?.length ?? 0} field(s) failed validation`, errors)
     sendProblem(reply, problem)
   })
@@ -105,11 +107,14 @@ export default fp(async function problemDetails (app) {
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid request (see `errors` for each failing field)',
+  401: 'Missing, invalid or expired bearer token',
+  403: 'The client is not granted this service or purpose (types forbidden, purpose-required, purpose-not-granted)',
+  429: 'Rate limit exceeded; Retry-After says when to try again',
   404: 'Not found',
   413: 'Request body too large',
   415: 'Unsupported media type',
   502: 'The upstream system answered with an error',
-  503: 'The upstream system is unavailable',
+  503: 'The upstream system (or rate limiting, for personal data) is unavailable',
   504: 'The upstream system did not answer in time'
 }
 

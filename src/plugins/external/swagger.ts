@@ -17,11 +17,23 @@ export default fp(async function openapi (app) {
       info: API_INFO,
       tags: [
         { name: 'citizens', description: 'National population database' },
+        { name: 'discovery', description: 'What the caller may use' },
+        { name: 'admin', description: 'Administration (admin clients, admin scope)' },
         { name: 'operations', description: 'Probes for operators and orchestrators' }
-      ]
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A JWT for your client (sub = client id, scope = granted services), RS256/ES256/EdDSA with a kid from the gateway\'s JWKS. In demo mode, `npm run token` prints one.'
+          }
+        }
+      }
     },
     // Shared schemas keep their $id as their component name.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, displayRequestDuration: true } })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, displayRequestDuration: true, persistAuthorization: true } })
 }, { name: 'openapi' })

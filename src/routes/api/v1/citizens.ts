@@ -3,6 +3,8 @@ import type { CallContext } from '../../../../adapters/population/port.js'
 import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
 import { NotFoundError, validationError } from '../../../errors.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { filterFields } from '../../../services.js'
+import { personalDataHeaders, SECURITY } from '../../shared.js'
 
 const OFFICIAL_ID = /^[\p{L}\p{N}._@-]{1,64}$/u
 
@@ -16,11 +18,14 @@ function callContext (request: FastifyRequest): CallContext {
 
 export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { personalId: string } }>('/citizens/:personalId', {
+    config: { service: 'citizens.read' },
     schema: {
+      security: SECURITY,
+      headers: personalDataHeaders,
       tags: ['citizens'],
       operationId: 'getCitizen',
       summary: 'Look up a citizen by personal id',
-      description: 'Reads the citizen\'s record from the national population database. Malformed ids are refused before the database is called.',
+      description: 'Grant `citizens.read`. Reads the citizen\'s record from the national population database and returns only the fields of the caller\'s grant. Malformed ids are refused before the database is called.',
       params: {
         type: 'object',
         required: ['personalId'],
@@ -29,25 +34,28 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
       },
       response: {
         200: { description: 'The citizen', $ref: 'Citizen#' },
-        ...problemResponses(400, 404, 502, 503, 504)
+        ...problemResponses(400, 401, 403, 404, 429, 502, 503, 504)
       }
     }
   }, async (request) => {
     const citizen = await app.population.findCitizenByPersonalId(request.params.personalId, callContext(request))
     if (citizen === undefined) throw new NotFoundError('No citizen has this personal id')
-    return citizen
+    return filterFields(citizen, request.caller?.grant?.fields)
   })
 
   app.post<{ Body: IdentityClaim }>('/citizens/verify', {
+    config: { service: 'citizens.verify' },
     schema: {
+      security: SECURITY,
+      headers: personalDataHeaders,
       tags: ['citizens'],
       operationId: 'verifyCitizen',
       summary: 'Check identity details against the population database',
-      description: 'Answers whether name, birth date and (optionally) gender match the record of the personal id, and which do not. Discloses nothing else. A birth year or gender that contradicts the personal id itself is a 400.',
+      description: 'Grant `citizens.verify`. Answers whether name, birth date and (optionally) gender match the record of the personal id, and which do not. Discloses nothing else. A birth year or gender that contradicts the personal id itself is a 400.',
       body: { $ref: 'CitizenVerifyRequest#' },
       response: {
         200: { description: 'The comparison', $ref: 'CitizenVerifyResult#' },
-        ...problemResponses(400, 413, 415, 502, 503, 504)
+        ...problemResponses(400, 401, 403, 413, 415, 429, 502, 503, 504)
       }
     }
   }, async (request) => {

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises'
+import { Ajv } from 'ajv'
+import YAML from 'yaml'
+import { readSchemas } from '../plugins/app/schemas.js'
+
+/** Clients and what each may do. One interface: the file today, the store (issue 4) tomorrow. */
+
+export interface ClientGrant {
+  service: string
+  purposes?: string[]
+  fields?: string[]
+  rateLimitPerMinute?: number
+}
+
+export interface Client {
+  clientId: string
+  name: string
+  status: 'active' | 'suspended'
+  admin?: boolean
+  rateLimitPerMinute?: number
+  grants: ClientGrant[]
+}
+
+export interface GrantStore {
+  findClient (clientId: string): Promise<Client | undefined>
+  listClients (): Promise<Client[]>
+}
+
+export class GrantsFileError extends Error {
+  override name = 'GrantsFileError'
+}
+
+/** Reads and validates a grants file; throws GrantsFileError naming the first bad entry. */
+export async function loadGrantsFile (path: string): Promise<Client[]> {
+  const text = await readFile(path, 'utf8')
+  let data: unknown
+  try {
+    data = /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text)
+  } catch (err) {
+    throw new GrantsFileError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`)
+  }
+  // formats are the routes' business; here only the file's structure is checked
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false })
+  for (const schema of readSchemas()) ajv.addSchema(schema)
+  const validate = ajv.getSchema('GrantsFile')
+  if (validate === undefined) throw new Error('GrantsFile schema missing')
+  if (!validate(data)) {
+    throw new GrantsFileError(`${path}: ${ajv.errorsText(validate.errors, { dataVar: 'grants' })}`)
+  }
+  const clients = (data as { clients: Client[] }).clients
+  const seen = new Set<string>()
+  for (const client of clients) {
+    if (seen.has(client.clientId)) throw new GrantsFileError(`${path}: client ${client.clientId} appears twice`)
+    seen.add(client.clientId)
+  }
+  return clients
+}
+
+export function memoryGrantStore (clients: Client[]): GrantStore {
+  const byId = new Map(clients.map((client) => [client.clientId, client]))
+  return {
+    async findClient (clientId) { return byId.get(clientId) },
+    async listClients () { return [...byId.values()] }
+  }
+}
+
+export async function fileGrantStore (path: string): Promise<GrantStore> {
+  return memoryGrantStore(await loadGrantsFile(path))
+}

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose'
+import type { Client } from './auth/grants.js'
+import { projectRoot } from './paths.js'
+
+/**
+ * Demo mode's identity provider: a signing key made on first use under .demo/ (never committed), its public
+ * JWKS, and the demo clients of demo/grants.json. Loaded only in demo mode and by `npm run token`.
+ */
+
+export const DEMO_ISSUER = 'https://idp.demo.lgsp.local'
+export const DEMO_AUDIENCE = 'lgsp-gateway'
+export const DEMO_KID = 'demo-rs256-1'
+export const DEMO_ALG = 'RS256'
+export const DEMO_GRANTS_FILE = join(projectRoot, 'demo', 'grants.json')
+const DEMO_DIR = join(projectRoot, '.demo')
+const PRIVATE_KEY_FILE = join(DEMO_DIR, 'signing-key.private.jwk.json')
+export const DEMO_JWKS_FILE = join(DEMO_DIR, 'jwks.json')
+
+export interface DemoSigningKey {
+  key: CryptoKey | KeyObject
+  kid: string
+  alg: string
+}
+
+export async function demoSigningKey (): Promise<DemoSigningKey> {
+  if (!existsSync(PRIVATE_KEY_FILE) || !existsSync(DEMO_JWKS_FILE)) {
+    const { privateKey, publicKey } = await generateKeyPair(DEMO_ALG, { extractable: true })
+    const privateJwk = { ...await exportJWK(privateKey), kid: DEMO_KID, alg: DEMO_ALG, use: 'sig' }
+    const publicJwk = { ...await exportJWK(publicKey), kid: DEMO_KID, alg: DEMO_ALG, use: 'sig' }
+    await mkdir(DEMO_DIR, { recursive: true })
+    await writeFile(PRIVATE_KEY_FILE, JSON.stringify(privateJwk), { mode: 0o600 })
+    await chmod(PRIVATE_KEY_FILE, 0o600)
+    await writeFile(DEMO_JWKS_FILE, JSON.stringify({ keys: [publicJwk] }, null, 2))
+  }
+  const jwk = JSON.parse(await readFile(PRIVATE_KEY_FILE, 'utf8')) as JWK
+  return { key: await importJWK(jwk, DEMO_ALG) as CryptoKey | KeyObject, kid: DEMO_KID, alg: DEMO_ALG }
+}
+
+/** Everything a demo client may ask for: its granted services, plus admin for admin clients. */
+export function defaultScopes (client: Client): string[] {
+  return [...client.grants.map((grant) => grant.service), ...(client.admin === true ? ['admin'] : [])]
+}

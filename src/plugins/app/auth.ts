@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises'
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import type { JSONWebKeySet } from 'jose'
+import type { AuthConfig } from '../../config.js'
+import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
+import { fileGrantStore, type Client, type ClientGrant, type GrantStore } from '../../auth/grants.js'
+import { createTokenVerifier, type TokenVerifier } from '../../auth/token-verifier.js'
+import { SERVICES } from '../../services.js'
+
+/**
+ * Authentication and authorisation, before the body is even read: bearer JWT → registered active client →
+ * grant for the route's service (token scope and stored grant both) → purpose of use for personal data.
+ */
+
+export interface Purpose {
+  code: string
+  reference?: string
+}
+
+export interface Caller {
+  clientId: string
+  client: Client
+  scopes: ReadonlySet<string>
+  /** The grant of the route's service (service routes only). */
+  grant?: ClientGrant
+  purpose?: Purpose
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The grant this route needs, e.g. `citizens.read`. */
+    service?: string
+    /** Any valid token of a registered client will do. */
+    authenticated?: boolean
+    /** Needs the admin scope and an admin client. */
+    admin?: boolean
+  }
+  interface FastifyRequest {
+    caller?: Caller
+  }
+  interface FastifyInstance {
+    grants: GrantStore
+  }
+}
+
+export const PURPOSE_HEADER = /^([A-Z][A-Z0-9_]{1,31})(?::([\p{L}\p{N}._/-]{1,128}))?$/u
+
+function bearerToken (request: FastifyRequest): string {
+  const header = request.headers.authorization
+  if (header === undefined) throw new UnauthorizedError('no Authorization header')
+  const match = /^Bearer ([^\s]+)$/i.exec(header)
+  if (match === null) throw new UnauthorizedError('Authorization is not "Bearer <token>"')
+  return match[1] as string
+}
+
+function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant): Purpose {
+  const header = request.headers['x-purpose']
+  if (header === undefined || header === '') throw new PurposeRequiredError(service)
+  const match = typeof header === 'string' ? PURPOSE_HEADER.exec(header) : null
+  if (match === null) {
+    throw validationError([{ in: 'headers', pointer: '/x-purpose', detail: 'must be CODE or CODE:reference (e.g. TTHC:000.00.20.H23-230223-0001)' }])
+  }
+  const [, code, reference] = match as unknown as [string, string, string | undefined]
+  if (!(grant.purposes ?? []).includes(code)) throw new PurposeNotGrantedError(code, service)
+  return reference === undefined ? { code } : { code, reference }
+}
+
+async function loadKeys (config: AuthConfig): Promise<JSONWebKeySet | undefined> {
+  if (config.jwksFile === undefined) return undefined
+  return JSON.parse(await readFile(config.jwksFile, 'utf8')) as JSONWebKeySet
+}
+
+export default fp<{ config: AuthConfig }>(async function auth (app, { config }) {
+  const keys = await loadKeys(config)
+  const verifier: TokenVerifier = createTokenVerifier({
+    issuer: config.issuer,
+    audience: config.audience,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    jwks: keys !== undefined
+      ? { keys }
+      : { url: config.jwksUrl ?? '', cacheMaxAgeMs: config.jwksCacheMaxAgeMs, cooldownMs: config.jwksCooldownMs }
+  })
+  const grants = await fileGrantStore(config.grantsFile)
+  app.decorate('grants', grants)
+  app.decorateRequest('caller', undefined)
+
+  app.addHook('onRequest', async (request) => {
+    const { service, authenticated, admin } = request.routeOptions.config
+    if (service === undefined && authenticated !== true && admin !== true) return
+
+    const token = await verifier.verify(bearerToken(request))
+    const client = await grants.findClient(token.clientId)
+    if (client === undefined || client.status !== 'active') {
+      throw new ForbiddenError(`client ${token.clientId} is not registered or is suspended`)
+    }
+    const caller: Caller = { clientId: client.clientId, client, scopes: token.scopes }
+
+    if (admin === true && (client.admin !== true || !token.scopes.has('admin'))) {
+      throw new ForbiddenError('administration needs an admin client and the admin scope')
+    }
+    if (service !== undefined) {
+      const grant = client.grants.find((candidate) => candidate.service === service)
+      if (grant === undefined || !token.scopes.has(service)) throw new ForbiddenError(`client ${client.clientId} is not granted ${service}`)
+      caller.grant = grant
+      if (SERVICES[service]?.personalData === true) caller.purpose = purposeOf(request, service, grant)
+    }
+    request.caller = caller
+  })
+}, { name: 'auth', dependencies: ['problem-details'] })

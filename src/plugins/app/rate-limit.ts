@@ -1,0 +1,47 @@
+import fp from 'fastify-plugin'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
+import type { RateLimitConfig } from '../../config.js'
+import { RateLimitUnavailableError, rateLimitedError } from '../../errors.js'
+import { SERVICES } from '../../services.js'
+
+const WINDOW_MS = 60_000
+
+/**
+ * Per-client, per-service limits (the grant's `rateLimitPerMinute`, else the client's, else the default),
+ * counted in Redis so every gateway shares them. @fastify/rate-limit keeps the counters; this hook decides
+ * what a Redis outage means: personal-data services fail closed (503), reference data stays open.
+ */
+export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, { config }) {
+  const limitOf = (request: FastifyRequest): number =>
+    request.caller?.grant?.rateLimitPerMinute ?? request.caller?.client.rateLimitPerMinute ?? config.defaultPerMinute
+
+  await app.register(rateLimit, {
+    global: false,
+    ...(app.redis === undefined ? {} : { redis: app.redis }),
+    nameSpace: config.prefix,
+    timeWindow: WINDOW_MS,
+    max: (request) => limitOf(request),
+    keyGenerator: (request) => `${request.caller?.clientId ?? ''}|${request.routeOptions.config.service ?? ''}`,
+    skipOnError: false
+  })
+  const check = app.createRateLimit()
+
+  app.addHook('onRequest', async (request, reply) => {
+    const service = request.routeOptions.config.service
+    if (service === undefined || request.caller === undefined) return
+    let result
+    try {
+      result = await check(request)
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
+      if (SERVICES[service]?.personalData === true) throw new RateLimitUnavailableError()
+      return
+    }
+    if (result.isAllowed) return
+    reply.header('x-ratelimit-limit', result.max)
+    reply.header('x-ratelimit-remaining', result.remaining)
+    reply.header('x-ratelimit-reset', result.ttlInSeconds)
+    if (result.isExceeded) throw rateLimitedError(result.max, WINDOW_MS / 1000, service, Math.max(1, result.ttlInSeconds))
+  })
+}, { name: 'rate-limit', dependencies: ['auth', 'redis'] })

@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify'
+import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { SERVICES } from '../../../services.js'
+import { SECURITY } from '../../shared.js'
+
+export default async function serviceRoutes (app: FastifyInstance): Promise<void> {
+  app.get('/services', {
+    config: { authenticated: true },
+    schema: {
+      tags: ['discovery'],
+      operationId: 'listServices',
+      summary: 'The services this caller may use',
+      description: 'Any valid token. Lists each service granted to the client and present in the token scope, with its purposes, fields, rate limit, operations and response schema.',
+      security: SECURITY,
+      response: { 200: { description: 'Usable services', $ref: 'ServiceList#' }, ...problemResponses(401, 403) }
+    }
+  }, async (request) => {
+    const caller = request.caller
+    if (caller === undefined) throw new Error('authenticated route without caller')
+    const services = caller.client.grants
+      .filter((grant) => caller.scopes.has(grant.service) && SERVICES[grant.service] !== undefined)
+      .map((grant) => {
+        const definition = SERVICES[grant.service] as (typeof SERVICES)[string]
+        return {
+          service: grant.service,
+          title: definition.title,
+          personalData: definition.personalData,
+          purposes: grant.purposes ?? [],
+          ...(grant.fields === undefined ? {} : { fields: grant.fields }),
+          rateLimitPerMinute: grant.rateLimitPerMinute ?? caller.client.rateLimitPerMinute ?? app.config.rateLimit.defaultPerMinute,
+          operations: app.serviceOperations.get(grant.service) ?? [],
+          schema: `/openapi.json#/components/schemas/${definition.schema}`
+        }
+      })
+    return { clientId: caller.clientId, services }
+  })
+}
