@@ -1,5 +1,6 @@
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
+import { DEMO_GRANTS_FILE } from './demo-identity.js'
 
 /**
  * openapi.yaml as the app generates it from schemas/ and the routes. The config is fixed so the document
@@ -7,7 +8,12 @@ import { loadConfig } from './config.js'
  */
 export async function renderOpenApiYaml (): Promise<string> {
   const config = loadConfig({ DEMO: 'true', LOG_LEVEL: 'silent' })
-  const app = await buildApp({ ...config, population: { ...config.population, url: 'http://127.0.0.1:9/ws/dancu' } })
+  const app = await buildApp({
+    ...config,
+    population: { ...config.population, url: 'http://127.0.0.1:9/ws/dancu' },
+    // a remote JWKS is fetched on first use only, so nothing is contacted here
+    auth: { ...config.auth, issuer: 'openapi', audience: 'openapi', jwksUrl: 'http://127.0.0.1:9/jwks.json', grantsFile: DEMO_GRANTS_FILE }
+  })
   try {
     await app.ready()
     return app.swagger({ yaml: true })

@@ -8,11 +8,33 @@ t.test('nothing configured means demo mode with defaults', async (t) => {
   t.equal(config.population.url, '')
 })
 
+const PRODUCTION = {
+  POPULATION_URL: 'https://dancu.example/ws/dancu',
+  POPULATION_USERNAME: 'lgsp',
+  POPULATION_SECRET: 'a-long-secret',
+  AUTH_ISSUER: 'https://idp.example',
+  AUTH_AUDIENCE: 'lgsp-gateway',
+  AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+  GRANTS_FILE: '/etc/lgsp/grants.yaml',
+  REDIS_URL: 'redis://redis:6379'
+}
+
 t.test('configuring the population database turns demo mode off', async (t) => {
-  const config = loadConfig({ POPULATION_URL: 'https://dancu.example/ws/dancu', POPULATION_USERNAME: 'lgsp', POPULATION_SECRET: 'a-long-secret', PORT: '8080' })
+  const config = loadConfig({ ...PRODUCTION, PORT: '8080' })
   t.equal(config.demo, false)
   t.equal(config.port, 8080)
   t.equal(config.population.url, 'https://dancu.example/ws/dancu')
+  t.match(config.auth, { issuer: 'https://idp.example', audience: 'lgsp-gateway', jwksUrl: 'https://idp.example/jwks.json', grantsFile: '/etc/lgsp/grants.yaml' })
+  t.equal(config.rateLimit.redisUrl, 'redis://redis:6379')
+})
+
+t.test('production needs identity, grants and Redis settings', async (t) => {
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'GRANTS_FILE', 'REDIS_URL'] as const) {
+    const env: Record<string, string> = { ...PRODUCTION }
+    delete env[name]
+    t.throws(() => loadConfig(env), { message: new RegExp(`${name} is required unless DEMO=true`) })
+  }
+  t.throws(() => loadConfig({ ...PRODUCTION, AUTH_JWKS_FILE: '/etc/lgsp/jwks.json' }), { message: /exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE/ })
 })
 
 t.test('a bad variable is named, with the value given', async (t) => {

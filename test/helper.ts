@@ -1,19 +1,135 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import type { Logger } from 'pino'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
 import { buildApp } from '../src/app.js'
+import type { Client } from '../src/auth/grants.js'
+import { signClientToken } from '../src/auth/sign-token.js'
 import { loadConfig, type Config } from '../src/config.js'
+import { startPrivateRedis } from '../src/private-redis.js'
 
-/** Test scaffolding: a gateway built against its own simulator on an ephemeral loopback port, closed by teardown. */
+/**
+ * Test scaffolding: a gateway built against its own simulator (ephemeral loopback port), its own JWKS and
+ * grants files, and a real Redis under its own key prefix — all removed by teardown.
+ */
 
 interface Teardown {
   teardown (fn: () => unknown): void
 }
 
 export const TEST_CREDENTIALS = { username: 'lgsp-test', secret: 'test-secret-not-for-production' }
+export const ISSUER = 'https://idp.test.lgsp.local'
+export const AUDIENCE = 'lgsp-gateway-test'
 
-/** A production-shaped config (demo off) pointing at the given population endpoint. */
+export const TEST_CLIENTS: Client[] = [
+  {
+    clientId: 'VN.TEST.FULL',
+    name: 'Client granted every citizen field',
+    status: 'active',
+    grants: [{ service: 'citizens.read', purposes: ['TTHC'] }, { service: 'citizens.verify', purposes: ['TTHC'] }]
+  },
+  {
+    clientId: 'VN.TEST.LIMITED',
+    name: 'Client granted name and birth date only',
+    status: 'active',
+    grants: [{ service: 'citizens.read', purposes: ['TTHC', 'BHXH'], fields: ['fullName', 'dateOfBirth'] }]
+  },
+  { clientId: 'VN.TEST.VERIFY', name: 'Health app', status: 'active', grants: [{ service: 'citizens.verify', purposes: ['KCB'], rateLimitPerMinute: 3 }] },
+  { clientId: 'VN.TEST.ADMIN', name: 'Administrators', status: 'active', admin: true, grants: [] },
+  { clientId: 'VN.TEST.SUSPENDED', name: 'Retired system', status: 'suspended', grants: [{ service: 'citizens.read', purposes: ['TTHC'] }] }
+]
+
+export interface SigningKey {
+  alg: 'RS256' | 'ES256' | 'EdDSA'
+  kid: string
+  privateKey: CryptoKey
+  publicJwk: JWK
+}
+
+let keysMade: Promise<SigningKey[]> | undefined
+/** One key per accepted algorithm, made once per test process. */
+export async function signingKeys (): Promise<SigningKey[]> {
+  keysMade ??= Promise.all((['RS256', 'ES256', 'EdDSA'] as const).map(async (alg) => {
+    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+    const kid = `test-${alg.toLowerCase()}`
+    return { alg, kid, privateKey, publicJwk: { ...await exportJWK(publicKey), kid, alg, use: 'sig' } }
+  }))
+  return await keysMade
+}
+
+export async function jwksOf (keys: SigningKey[]): Promise<{ keys: JWK[] }> {
+  return { keys: keys.map((key) => key.publicJwk) }
+}
+
+export interface TokenOptions {
+  clientId?: string
+  scopes?: string[]
+  alg?: SigningKey['alg']
+  ttlSeconds?: number
+}
+
+export async function signTestToken (options: TokenOptions = {}): Promise<string> {
+  const key = (await signingKeys()).find((candidate) => candidate.alg === (options.alg ?? 'RS256')) as SigningKey
+  return await signClientToken({
+    clientId: options.clientId ?? 'VN.TEST.FULL',
+    scopes: options.scopes ?? ['citizens.read', 'citizens.verify'],
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    key: key.privateKey,
+    kid: key.kid,
+    alg: key.alg,
+    ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds })
+  })
+}
+
+/** Redis for a test: TEST_REDIS_URL, or a private redis-server for this test; a clear failure when neither exists. */
+export async function testRedisUrl (t: Teardown): Promise<string> {
+  if (process.env.TEST_REDIS_URL !== undefined) return process.env.TEST_REDIS_URL
+  const redis = await startPrivateRedis()
+  if (redis === undefined) {
+    throw new Error('These tests need Redis: set TEST_REDIS_URL=redis://… or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)')
+  }
+  t.teardown(() => redis.stop())
+  return redis.url
+}
+
+/** A unique key prefix, deleted with everything under it at teardown. */
+export async function redisPrefix (t: Teardown, url: string): Promise<string> {
+  const prefix = `lgsp:test:${randomUUID()}:`
+  t.teardown(async () => {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await redis.connect()
+      const keys = await redis.keys(`${prefix}*`)
+      if (keys.length > 0) await redis.del(...keys)
+    } catch {
+      // Redis stopped by the test itself: nothing left to clean
+    } finally {
+      redis.disconnect()
+    }
+  })
+  return prefix
+}
+
+export async function tempFiles (t: Teardown, files: Record<string, string>): Promise<Record<string, string>> {
+  const dir = await mkdtemp(join(tmpdir(), 'lgsp-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const paths: Record<string, string> = {}
+  for (const [name, content] of Object.entries(files)) {
+    paths[name] = join(dir, name)
+    await writeFile(paths[name], content)
+  }
+  return paths
+}
+
+/** A production-shaped config (demo off) for the given endpoints and files. */
 export function testConfig (populationUrl: string, env: Record<string, string> = {}): Config {
+  const jwks = env.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: env.AUTH_JWKS_FILE ?? '/nonexistent/jwks.json' } : {}
   return loadConfig({
     DEMO: 'false',
     LOG_LEVEL: 'silent',
@@ -21,7 +137,12 @@ export function testConfig (populationUrl: string, env: Record<string, string> =
     POPULATION_USERNAME: TEST_CREDENTIALS.username,
     POPULATION_SECRET: TEST_CREDENTIALS.secret,
     POPULATION_TIMEOUT_MS: '1000',
-    ...env
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    GRANTS_FILE: '/nonexistent/grants.json',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    ...env,
+    ...jwks
   })
 }
 
@@ -34,13 +155,43 @@ export async function startSimulator (t: Teardown, options: { size?: number, see
 export interface TestGateway {
   app: FastifyInstance
   simulator: PopulationSimulator
+  redisUrl: string
+  /** Authorization and X-Purpose headers for a client (defaults: VN.TEST.FULL, purpose TTHC). */
+  headers (options?: TokenOptions & { purpose?: string | null }): Promise<Record<string, string>>
 }
 
-export async function buildTestGateway (
-  t: Teardown, options: { env?: Record<string, string>, logger?: Logger } = {}
-): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  env?: Record<string, string>
+  logger?: Logger
+  clients?: Client[]
+}
+
+export async function buildTestGateway (t: Teardown, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const simulator = await startSimulator(t)
-  const app = await buildApp(testConfig(simulator.url, options.env), options.logger === undefined ? {} : { logger: options.logger })
+  const redisUrl = await testRedisUrl(t)
+  const files = await tempFiles(t, {
+    'jwks.json': JSON.stringify(await jwksOf(await signingKeys())),
+    'grants.json': JSON.stringify({ clients: options.clients ?? TEST_CLIENTS })
+  })
+  const config = testConfig(simulator.url, {
+    ...(options.env?.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: files['jwks.json'] as string } : {}),
+    GRANTS_FILE: files['grants.json'] as string,
+    REDIS_URL: redisUrl,
+    RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
+    ...options.env
+  })
+  const app = await buildApp(config, options.logger === undefined ? {} : { logger: options.logger })
   t.teardown(() => app.close())
-  return { app, simulator }
+  return {
+    app,
+    simulator,
+    redisUrl,
+    async headers (tokenOptions = {}) {
+      const { purpose = 'TTHC', ...rest } = tokenOptions
+      return {
+        authorization: `Bearer ${await signTestToken(rest)}`,
+        ...(purpose === null ? {} : { 'x-purpose': purpose })
+      }
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { buildTestGateway } from './helper.js'
 const PROBLEM = /^application\/problem\+json/
 
 t.test('unknown route is a 404 problem', async (t) => {
-  const { app } = await buildTestGateway(t)
+  const { app, headers } = await buildTestGateway(t)
   const res = await app.inject({ method: 'GET', url: '/api/v1/nothing-here?x=1' })
   t.equal(res.statusCode, 404)
   t.match(res.headers['content-type'], PROBLEM)
@@ -12,19 +12,19 @@ t.test('unknown route is a 404 problem', async (t) => {
 })
 
 t.test('wrong content type is a 415 problem', async (t) => {
-  const { app } = await buildTestGateway(t)
-  const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+  const { app, headers } = await buildTestGateway(t)
+  const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { ...await headers(), 'content-type': 'text/plain' }, payload: 'hello' })
   t.equal(res.statusCode, 415)
   t.match(res.headers['content-type'], PROBLEM)
   t.match(res.json(), { type: 'https://errors.gateway.local/unsupported-media-type', status: 415 })
 })
 
 t.test('a body over the limit is a 413 problem', async (t) => {
-  const { app, simulator } = await buildTestGateway(t, { env: { BODY_LIMIT_BYTES: '2048' } })
+  const { app, simulator, headers } = await buildTestGateway(t, { env: { BODY_LIMIT_BYTES: '2048' } })
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/citizens/verify',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...await headers(), 'content-type': 'application/json' },
     payload: JSON.stringify({ personalId: '025090001234', fullName: 'x'.repeat(5000), dateOfBirth: '1990-01-01' })
   })
   t.equal(res.statusCode, 413)
@@ -34,9 +34,10 @@ t.test('a body over the limit is a 413 problem', async (t) => {
 })
 
 t.test('malformed and empty JSON are 400 problems', async (t) => {
-  const { app } = await buildTestGateway(t)
+  const { app, headers } = await buildTestGateway(t)
+  const auth = await headers()
   for (const payload of ['{"personalId": ', '', '{"__proto__": {"x": 1}}']) {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { 'content-type': 'application/json' }, payload })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { ...auth, 'content-type': 'application/json' }, payload })
     t.equal(res.statusCode, 400, JSON.stringify(payload))
     t.match(res.headers['content-type'], PROBLEM)
     t.match(res.json(), { type: 'https://errors.gateway.local/malformed-body', status: 400 })
@@ -45,8 +46,8 @@ t.test('malformed and empty JSON are 400 problems', async (t) => {
 })
 
 t.test('validation problems name every failing field with a JSON pointer', async (t) => {
-  const { app } = await buildTestGateway(t)
-  const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', payload: { personalId: 12, fullName: '' } })
+  const { app, headers } = await buildTestGateway(t)
+  const res = await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: await headers(), payload: { personalId: 12, fullName: '' } })
   t.equal(res.statusCode, 400)
   t.match(res.json(), {
     type: 'https://errors.gateway.local/validation',
@@ -60,7 +61,7 @@ t.test('validation problems name every failing field with a JSON pointer', async
 })
 
 t.test('an unexpected error is a 500 problem that hides its details', async (t) => {
-  const { app } = await buildTestGateway(t)
+  const { app, headers } = await buildTestGateway(t)
   app.get('/boom', async () => { throw new Error('secret internal state at /srv/app.js:12') })
   const res = await app.inject({ method: 'GET', url: '/boom' })
   t.equal(res.statusCode, 500)
@@ -70,7 +71,7 @@ t.test('an unexpected error is a 500 problem that hides its details', async (t) 
 })
 
 t.test('X-Request-Id is accepted when well-formed, generated otherwise, and always echoed', async (t) => {
-  const { app } = await buildTestGateway(t)
+  const { app, headers } = await buildTestGateway(t)
   let res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'motcua-2025-000123' } })
   t.equal(res.headers['x-request-id'], 'motcua-2025-000123')
 

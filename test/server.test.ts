@@ -34,9 +34,14 @@ t.test('with nothing configured it starts in demo mode, prints a working curl li
   t.ok(curl, 'banner has a curl line')
   if (curl === null) return
   const [, base, personalId] = curl
-  const res = await request(`${base}/api/v1/citizens/${personalId}`)
+  const token = /TOKEN=([A-Za-z0-9._-]+)/.exec(stdout)?.[1]
+  t.ok(token, 'banner has a demo token')
+  const res = await request(`${base}/api/v1/citizens/${personalId}`, { headers: { authorization: `Bearer ${token ?? ''}`, 'x-purpose': 'TTHC' } })
   t.equal(res.statusCode, 200)
   t.match(await res.body.json(), { personalId, fullName: String })
+  const refused = await request(`${base}/api/v1/citizens/${personalId}`)
+  t.equal(refused.statusCode, 401, 'no token, no data')
+  await refused.body.dump()
   const docs = await request(`${base}/docs`)
   t.equal(docs.statusCode, 200)
   await docs.body.dump()

@@ -2,9 +2,9 @@ import t from 'tap'
 import { buildTestGateway } from '../helper.js'
 
 t.test('GET /api/v1/citizens/:personalId returns the citizen from the population database', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const citizen = simulator.population.citizenAt(11)
-  const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${citizen.personalId}` })
+  const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${citizen.personalId}`, headers: await headers() })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^application\/json/)
   t.same(res.json(), citizen)
@@ -12,7 +12,7 @@ t.test('GET /api/v1/citizens/:personalId returns the citizen from the population
 })
 
 t.test('malformed personal ids are refused with 400 before the upstream is called', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const bad = [
     '12345', // too short
     '0250900012345', // 13 digits
@@ -23,7 +23,7 @@ t.test('malformed personal ids are refused with 400 before the upstream is calle
     '%20%20%20025090001234'
   ]
   for (const personalId of bad) {
-    const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${personalId}` })
+    const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${personalId}`, headers: await headers() })
     t.equal(res.statusCode, 400, personalId)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     t.match(res.json(), {
@@ -36,34 +36,35 @@ t.test('malformed personal ids are refused with 400 before the upstream is calle
 })
 
 t.test('an unknown citizen is a 404 problem', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const unknown = simulator.population.citizenAt(2).personalId.slice(0, 6) + '999999'
-  const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${unknown}` })
+  const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${unknown}`, headers: await headers() })
   t.equal(res.statusCode, 404)
   t.match(res.json(), { type: 'https://errors.gateway.local/not-found', status: 404, instance: `/api/v1/citizens/${unknown}` })
 })
 
 t.test('upstream failures map to 502, 503 and 504 problems without internals', async (t) => {
-  const { app, simulator } = await buildTestGateway(t, { env: { POPULATION_TIMEOUT_MS: '300' } })
+  const { app, simulator, headers } = await buildTestGateway(t, { env: { POPULATION_TIMEOUT_MS: '300' } })
   const url = `/api/v1/citizens/${simulator.population.citizenAt(1).personalId}`
+  const auth = await headers()
 
   simulator.faults = { status: 500 }
-  let res = await app.inject({ method: 'GET', url })
+  let res = await app.inject({ method: 'GET', url, headers: auth })
   t.equal(res.statusCode, 502)
   t.match(res.json(), { type: 'https://errors.gateway.local/upstream-error', detail: /population database/ })
 
   simulator.faults = { status: 503 }
-  res = await app.inject({ method: 'GET', url })
+  res = await app.inject({ method: 'GET', url, headers: auth })
   t.equal(res.statusCode, 503)
   t.match(res.json(), { type: 'https://errors.gateway.local/upstream-unavailable' })
 
   simulator.faults = { reset: true }
-  res = await app.inject({ method: 'GET', url })
+  res = await app.inject({ method: 'GET', url, headers: auth })
   t.equal(res.statusCode, 503, 'connection reset')
 
   simulator.faults = { delayMs: 2000 }
   const started = performance.now()
-  res = await app.inject({ method: 'GET', url })
+  res = await app.inject({ method: 'GET', url, headers: auth })
   const elapsed = performance.now() - started
   t.equal(res.statusCode, 504)
   t.match(res.json(), { type: 'https://errors.gateway.local/upstream-timeout', detail: /300 ms/ })
@@ -72,23 +73,25 @@ t.test('upstream failures map to 502, 503 and 504 problems without internals', a
   for (const body of [res.body]) t.notMatch(body, /at .*\.(js|ts):\d+/, 'no stack trace')
 
   simulator.faults = {}
-  res = await app.inject({ method: 'GET', url })
+  res = await app.inject({ method: 'GET', url, headers: auth })
   t.equal(res.statusCode, 200, 'recovers once the upstream does')
 })
 
 t.test('an unreachable upstream is a 503 problem', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const url = `/api/v1/citizens/${simulator.population.citizenAt(1).personalId}`
+  const auth = await headers()
   await simulator.close()
-  const res = await app.inject({ method: 'GET', url })
+  const res = await app.inject({ method: 'GET', url, headers: auth })
   t.equal(res.statusCode, 503)
   t.match(res.json(), { type: 'https://errors.gateway.local/upstream-unavailable' })
 })
 
 t.test('POST /api/v1/citizens/verify', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const citizen = simulator.population.citizenAt(21)
-  const verify = (body: unknown) => app.inject({ method: 'POST', url: '/api/v1/citizens/verify', payload: body as object })
+  const auth = await headers()
+  const verify = (body: unknown) => app.inject({ method: 'POST', url: '/api/v1/citizens/verify', payload: body as object, headers: auth })
 
   let res = await verify({ personalId: citizen.personalId, fullName: citizen.fullName, dateOfBirth: citizen.dateOfBirth, gender: citizen.gender })
   t.equal(res.statusCode, 200)
@@ -114,13 +117,14 @@ t.test('POST /api/v1/citizens/verify', async (t) => {
 })
 
 t.test('verify refuses claims that contradict the personal id, before the upstream is called', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const citizen = simulator.population.citizenAt(4)
   const otherYear = `${Number(citizen.dateOfBirth.slice(0, 4)) - 1}${citizen.dateOfBirth.slice(4)}`
   const otherGender = citizen.gender === 'male' ? 'female' : 'male'
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/citizens/verify',
+    headers: await headers(),
     payload: { personalId: citizen.personalId, fullName: citizen.fullName, dateOfBirth: otherYear, gender: otherGender }
   })
   t.equal(res.statusCode, 400)
@@ -132,10 +136,11 @@ t.test('verify refuses claims that contradict the personal id, before the upstre
 })
 
 t.test('verify validates its body field by field', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator, headers } = await buildTestGateway(t)
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/citizens/verify',
+    headers: await headers(),
     payload: { personalId: '025090001234', dateOfBirth: '1990-02-30', gender: 'x', nickname: 'Tí' }
   })
   t.equal(res.statusCode, 400)
