@@ -34,7 +34,12 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
       }
     }
   }, async (_request, reply) => {
-    const checks = { population: await timed(() => app.population.checkHealth()) }
+    const redis = app.redis
+    const [population, rateLimits] = await Promise.all([
+      timed(() => app.population.checkHealth()),
+      redis === undefined ? undefined : timed(async () => { await redis.ping() })
+    ])
+    const checks = { population, ...(rateLimits === undefined ? {} : { redis: rateLimits }) }
     const ready = Object.values(checks).every((check) => check.status === 'up')
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })
   })

@@ -13,7 +13,7 @@ t.test('/readyz checks the population database for real', async (t) => {
   const { app, simulator } = await buildTestGateway(t)
   let res = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 200)
-  t.match(res.json(), { status: 'ready', checks: { population: { status: 'up', latencyMs: Number } } })
+  t.match(res.json(), { status: 'ready', checks: { population: { status: 'up', latencyMs: Number }, redis: { status: 'up' } } })
 
   await simulator.close()
   res = await app.inject({ method: 'GET', url: '/readyz' })
