@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t from 'tap'
+import YAML from 'yaml'
+import { loadConfig } from '../src/config.js'
+import { projectRoot } from '../src/paths.js'
+
+// No Docker engine runs here, so check what can be checked: the gateway's compose environment passes config validation.
+t.test('docker-compose.yml gives the gateway a valid production configuration', async (t) => {
+  const compose = YAML.parse(await readFile(join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string>, depends_on?: Record<string, unknown> }>
+  }
+  const gateway = compose.services.gateway
+  t.ok(gateway, 'a gateway service')
+  const env = Object.fromEntries(Object.entries(gateway?.environment ?? {}).map(([name, value]) =>
+    [name, String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
+  const config = loadConfig(env)
+  t.equal(config.demo, false)
+  t.equal(config.population.url, 'http://population:8081/ws/dancu')
+  t.equal(config.population.secret, 'change-me-compose-secret')
+  t.equal(config.rateLimit.redisUrl, 'redis://redis:6379')
+  t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['idp', 'population', 'redis'])
+})
