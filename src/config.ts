@@ -1,4 +1,5 @@
 import { envSchema } from 'env-schema'
+import type { PopulationClientOptions } from '../adapters/population/client.js'
 
 /**
  * The gateway's whole configuration, read once from the environment at start and passed down.
@@ -64,18 +65,8 @@ interface RawEnv {
   RATE_LIMIT_PREFIX: string
 }
 
-export interface PopulationConfig {
-  /** SOAP endpoint of the national population database. Empty in demo mode until the simulator is up. */
-  url: string
-  username: string
-  secret: string
-  integrationCode: string
-  agencyCode: string
-  serviceCode: string
-  connections: number
-  connectTimeoutMs: number
-  timeoutMs: number
-}
+/** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
+export type PopulationConfig = PopulationClientOptions
 
 export interface AuthConfig {
   issuer: string
