@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util'
-import { loadGrantsFile } from '../src/auth/grants.js'
-import { signClientToken } from '../src/auth/sign-token.js'
-import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, defaultScopes, demoSigningKey } from '../src/demo-identity.js'
+import { signDemoToken, UnknownDemoClientError } from '../src/demo-identity.js'
 
 /**
  * Development and demo only: signs a client token with the demo key (the key `npm start` trusts in demo mode).
@@ -15,14 +13,11 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '3600' }
   }
 })
-const clients = await loadGrantsFile(DEMO_GRANTS_FILE)
-const client = clients.find((candidate) => candidate.clientId === values.client)
-if (client === undefined) {
-  process.stderr.write(`unknown demo client ${values.client}; demo clients: ${clients.map((c) => c.clientId).join(', ')}\n`)
+try {
+  const scopes = values.scope?.split(/[\s,]+/).filter(Boolean)
+  process.stdout.write(await signDemoToken(values.client, { ...(scopes === undefined ? {} : { scopes }), ttlSeconds: Number(values.ttl) }) + '\n')
+} catch (err) {
+  if (!(err instanceof UnknownDemoClientError)) throw err
+  process.stderr.write(`${err.message}\n`)
   process.exit(1)
 }
-const scopes = values.scope?.split(/[\s,]+/).filter(Boolean) ?? defaultScopes(client)
-const { key, kid, alg } = await demoSigningKey()
-process.stdout.write(await signClientToken({
-  clientId: client.clientId, scopes, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, key, kid, alg, ttlSeconds: Number(values.ttl)
-}) + '\n')

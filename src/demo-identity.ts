@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose'
-import type { Client } from './auth/grants.js'
+import { loadGrantsFile, type Client } from './auth/grants.js'
+import { signClientToken } from './auth/sign-token.js'
 import { projectRoot } from './paths.js'
 
 /**
@@ -40,6 +41,25 @@ export async function demoSigningKey (): Promise<DemoSigningKey> {
 }
 
 /** Everything a demo client may ask for: its granted services, plus admin for admin clients. */
-export function defaultScopes (client: Client): string[] {
+function defaultScopes (client: Client): string[] {
   return [...client.grants.map((grant) => grant.service), ...(client.admin === true ? ['admin'] : [])]
+}
+
+export class UnknownDemoClientError extends Error {}
+
+/** A token from the demo identity provider for a client of demo/grants.json; scopes default to all it is granted. */
+export async function signDemoToken (clientId: string, options: { scopes?: string[], ttlSeconds?: number } = {}): Promise<string> {
+  const clients = await loadGrantsFile(DEMO_GRANTS_FILE)
+  const client = clients.find((candidate) => candidate.clientId === clientId)
+  if (client === undefined) {
+    throw new UnknownDemoClientError(`unknown demo client ${clientId}; demo clients: ${clients.map((c) => c.clientId).join(', ')}`)
+  }
+  return await signClientToken({
+    clientId,
+    scopes: options.scopes ?? defaultScopes(client),
+    issuer: DEMO_ISSUER,
+    audience: DEMO_AUDIENCE,
+    ...await demoSigningKey(),
+    ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds })
+  })
 }

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
-import { loadGrantsFile } from './auth/grants.js'
-import { signClientToken } from './auth/sign-token.js'
 import type { Config } from './config.js'
-import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, defaultScopes, demoSigningKey } from './demo-identity.js'
+import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 
 /** Demo mode: simulators and a private Redis on loopback, the demo identity provider, and a banner to start from. */
@@ -22,16 +20,8 @@ export async function startDemo (config: Config): Promise<Demo> {
   const credentials = { username: 'lgsp-demo', secret: randomBytes(24).toString('base64url') }
   const population = await startPopulationSimulator({ credentials, host: '127.0.0.1', port: 0 })
   const redis = config.rateLimit.redisUrl === undefined ? await startPrivateRedis() : undefined
-  const signing = await demoSigningKey()
-  const motcua = (await loadGrantsFile(DEMO_GRANTS_FILE)).find((client) => client.clientId === 'VN.H23.MOTCUA')
-  const token = await signClientToken({
-    clientId: 'VN.H23.MOTCUA',
-    scopes: motcua === undefined ? [] : defaultScopes(motcua),
-    issuer: DEMO_ISSUER,
-    audience: DEMO_AUDIENCE,
-    ...signing,
-    ttlSeconds: 12 * 3600
-  })
+  // also makes the demo key and JWKS on first start, before the gateway reads them
+  const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
   const redisUrl = config.rateLimit.redisUrl ?? redis?.url
   return {
     config: {

@@ -15,6 +15,11 @@ export const SERVICES: Readonly<Record<string, ServiceDefinition>> = {
   'citizens.verify': { title: 'Verify identity details against the national population database', personalData: true, schema: 'CitizenVerifyResult' }
 }
 
+/** Personal-data services need a purpose, and fail closed when calls cannot be counted. */
+export function isPersonalData (service: string): boolean {
+  return SERVICES[service]?.personalData === true
+}
+
 /** Fields that always stay in a filtered record: the caller sent them, so they disclose nothing. */
 export const KEY_FIELDS: readonly string[] = ['personalId']
 

@@ -62,7 +62,7 @@ export async function signingKeys (): Promise<SigningKey[]> {
   return await keysMade
 }
 
-export async function jwksOf (keys: SigningKey[]): Promise<{ keys: JWK[] }> {
+export function jwksOf (keys: SigningKey[]): { keys: JWK[] } {
   return { keys: keys.map((key) => key.publicJwk) }
 }
 
@@ -170,7 +170,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   const simulator = await startSimulator(t)
   const redisUrl = await testRedisUrl(t)
   const files = await tempFiles(t, {
-    'jwks.json': JSON.stringify(await jwksOf(await signingKeys())),
+    'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
     'grants.json': JSON.stringify({ clients: options.clients ?? TEST_CLIENTS })
   })
   const config = testConfig(simulator.url, {

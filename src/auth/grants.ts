@@ -33,11 +33,12 @@ export class GrantsFileError extends Error {
 /** Reads and validates a grants file; throws GrantsFileError naming the first bad entry. */
 export async function loadGrantsFile (path: string): Promise<Client[]> {
   const text = await readFile(path, 'utf8')
+  const yaml = /\.ya?ml$/i.test(path)
   let data: unknown
   try {
-    data = /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text)
+    data = yaml ? YAML.parse(text) : JSON.parse(text)
   } catch (err) {
-    throw new GrantsFileError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`)
+    throw new GrantsFileError(`${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`)
   }
   // formats are the routes' business; here only the file's structure is checked
   const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false })

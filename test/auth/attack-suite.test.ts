@@ -123,7 +123,7 @@ t.test('JWKS from a URL: unknown kids cost at most one refetch, and a key remove
   const keys = await signingKeys()
   const [rsa, ec] = keys
   if (rsa === undefined || ec === undefined) throw new Error('keys')
-  const idp = await jwksServer(t, await jwksOf([rsa]))
+  const idp = await jwksServer(t, jwksOf([rsa]))
   const gateway = await buildTestGateway(t, {
     env: { AUTH_JWKS_URL: idp.url, AUTH_JWKS_CACHE_MAX_AGE_MS: '300', AUTH_JWKS_COOLDOWN_MS: '60000' }
   })
@@ -138,7 +138,7 @@ t.test('JWKS from a URL: unknown kids cost at most one refetch, and a key remove
   t.ok(idp.hits() <= 2, `five unknown-kid tokens fetched the JWKS ${idp.hits() - 1} more time(s)`)
 
   // Rotation: the IdP now publishes key B only; after the cache age, A is refused and B accepted.
-  idp.serve(await jwksOf([ec]))
+  idp.serve(jwksOf([ec]))
   await new Promise((resolve) => setTimeout(resolve, 350))
   t.equal(await call(await signTestToken({ alg: 'ES256' })), 200, 'new key B verifies')
   t.equal(await call(await signTestToken({ alg: 'RS256' })), 401, 'removed key A is refused')

@@ -6,7 +6,7 @@ import type { AuthConfig } from '../../config.js'
 import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
 import { fileGrantStore, type Client, type ClientGrant, type GrantStore } from '../../auth/grants.js'
 import { createTokenVerifier, type TokenVerifier } from '../../auth/token-verifier.js'
-import { SERVICES } from '../../services.js'
+import { isPersonalData } from '../../services.js'
 
 /**
  * Authentication and authorisation, before the body is even read: bearer JWT → registered active client →
@@ -103,7 +103,7 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
       const grant = client.grants.find((candidate) => candidate.service === service)
       if (grant === undefined || !token.scopes.has(service)) throw new ForbiddenError(`client ${client.clientId} is not granted ${service}`)
       caller.grant = grant
-      if (SERVICES[service]?.personalData === true) caller.purpose = purposeOf(request, service, grant)
+      if (isPersonalData(service)) caller.purpose = purposeOf(request, service, grant)
     }
     request.caller = caller
   })
