@@ -18,6 +18,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
 COPY schemas ./schemas
+COPY src/store/migrations ./src/store/migrations
 COPY demo ./demo
 # .demo holds the demo identity provider's key when the compose stack makes one (never baked into the image)
 RUN mkdir -p /app/.demo && chown node:node /app/.demo

@@ -8,13 +8,17 @@ import requestId, { genRequestId } from './plugins/app/request-id.js'
 import schemas, { domainFormats } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
+import store from './plugins/app/store.js'
+import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
+import audit from './plugins/app/audit.js'
 import redis from './plugins/app/redis.js'
 import rateLimits from './plugins/app/rate-limit.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
 import clientRoutes from './routes/admin/v1/clients.js'
+import auditRoutes from './routes/admin/v1/audit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +29,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** A ready pino logger (tests pass one writing to a buffer); otherwise one is made from config.logLevel. */
   logger?: Logger
+  /** false only to measure what auditing costs (the benchmark); the gateway itself always audits. */
+  audit?: boolean
 }
 
 /** Builds the gateway without listening. server.ts listens; tests inject. */
@@ -56,8 +62,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(population, { config: config.population })
   await app.register(serviceCatalogue)
   await app.register(redis, { ...(config.rateLimit.redisUrl === undefined ? {} : { url: config.rateLimit.redisUrl }) })
+  await app.register(store, { config: config.store })
+  await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → JWT, grant and purpose → rate limit; all before the body is read
   await app.register(auth, { config: config.auth })
+  // onSend: the audit record is committed before any protected response leaves
+  await app.register(audit, { maxBatch: config.audit.maxBatch, enabled: options.audit ?? true })
   await app.register(rateLimits, { config: config.rateLimit })
 
   // 3. routes
@@ -65,6 +75,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(citizenRoutes, { prefix: '/api/v1' })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
+  await app.register(auditRoutes, { prefix: '/admin/v1' })
 
   return app
 }

@@ -1,5 +1,8 @@
 import { envSchema } from 'env-schema'
+import { join } from 'node:path'
 import type { PopulationClientOptions } from '../adapters/population/client.js'
+import { projectRoot } from './paths.js'
+import type { StoreConfig } from './store/db.js'
 
 /**
  * The gateway's whole configuration, read once from the environment at start and passed down.
@@ -33,7 +36,13 @@ const ENV_SCHEMA = {
     GRANTS_FILE: { type: 'string', minLength: 1 },
     REDIS_URL: { type: 'string', pattern: '^rediss?://[^\\s]+$' },
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
-    RATE_LIMIT_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:rl:' }
+    RATE_LIMIT_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:rl:' },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://[^\\s]+$' },
+    DATABASE_SCHEMA: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public' },
+    DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
+    STORE_DIR: { type: 'string', minLength: 1 },
+    AUDIT_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
+    GRANTS_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 5000 }
   }
 } as const
 
@@ -63,6 +72,12 @@ interface RawEnv {
   REDIS_URL?: string
   RATE_LIMIT_PER_MINUTE: number
   RATE_LIMIT_PREFIX: string
+  DATABASE_URL?: string
+  DATABASE_SCHEMA: string
+  DATABASE_POOL_SIZE: number
+  STORE_DIR?: string
+  AUDIT_MAX_BATCH: number
+  GRANTS_CACHE_TTL_MS: number
 }
 
 /** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
@@ -77,8 +92,10 @@ export interface AuthConfig {
   jwksCacheMaxAgeMs: number
   jwksCooldownMs: number
   clockToleranceSeconds: number
-  /** Clients and grants (JSON or YAML). */
-  grantsFile: string
+  /** Clients and grants (JSON or YAML) added to the store at start when not yet registered there. */
+  grantsFile?: string
+  /** How long a gateway may keep using a client's grants after another gateway changed them. */
+  grantsCacheTtlMs: number
 }
 
 export interface RateLimitConfig {
@@ -99,6 +116,8 @@ export interface Config {
   /** In demo mode the demo issuer, keys and grants are filled in by server.ts. */
   auth: AuthConfig
   rateLimit: RateLimitConfig
+  store: StoreConfig
+  audit: { maxBatch: number }
 }
 
 export class ConfigError extends Error {
@@ -120,12 +139,18 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
 
   const demo = raw.DEMO ?? raw.POPULATION_URL === undefined
   if (!demo) {
-    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'GRANTS_FILE', 'REDIS_URL'] as const) {
+    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL'] as const) {
       if (raw[name] === undefined) throw new ConfigError(`Invalid configuration: ${name} is required unless DEMO=true`)
     }
     if ((raw.AUTH_JWKS_URL === undefined) === (raw.AUTH_JWKS_FILE === undefined)) {
       throw new ConfigError('Invalid configuration: set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE')
     }
+    if (raw.DATABASE_URL === undefined && raw.STORE_DIR === undefined) {
+      throw new ConfigError('Invalid configuration: DATABASE_URL (PostgreSQL) or STORE_DIR (embedded) is required unless DEMO=true')
+    }
+  }
+  if (raw.DATABASE_URL !== undefined && raw.STORE_DIR !== undefined) {
+    throw new ConfigError('Invalid configuration: set DATABASE_URL or STORE_DIR, not both')
   }
 
   return {
@@ -153,12 +178,18 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       jwksCacheMaxAgeMs: raw.AUTH_JWKS_CACHE_MAX_AGE_MS,
       jwksCooldownMs: raw.AUTH_JWKS_COOLDOWN_MS,
       clockToleranceSeconds: raw.AUTH_CLOCK_TOLERANCE_S,
-      grantsFile: raw.GRANTS_FILE ?? ''
+      ...(raw.GRANTS_FILE === undefined ? {} : { grantsFile: raw.GRANTS_FILE }),
+      grantsCacheTtlMs: raw.GRANTS_CACHE_TTL_MS
     },
     rateLimit: {
       ...(raw.REDIS_URL === undefined ? {} : { redisUrl: raw.REDIS_URL }),
       prefix: raw.RATE_LIMIT_PREFIX,
       defaultPerMinute: raw.RATE_LIMIT_PER_MINUTE
-    }
+    },
+    store: raw.DATABASE_URL !== undefined
+      ? { driver: 'postgres', url: raw.DATABASE_URL, schema: raw.DATABASE_SCHEMA, poolSize: raw.DATABASE_POOL_SIZE }
+      // the demo keeps its embedded store between runs, next to its key
+      : { driver: 'pglite', dataDir: raw.STORE_DIR ?? join(projectRoot, '.demo', 'store') },
+    audit: { maxBatch: raw.AUDIT_MAX_BATCH }
   }
 }

@@ -40,6 +40,8 @@ export const PROBLEM_KINDS = {
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, slug: 'upstream-unavailable', title: 'Upstream system unavailable' },
   GW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, slug: 'rate-limit-unavailable', title: 'Rate limiting unavailable' },
   GW_ERR_NOT_READY: { status: 503, slug: 'not-ready', title: 'Gateway not ready' },
+  GW_ERR_AUDIT_UNAVAILABLE: { status: 503, slug: 'audit-unavailable', title: 'Audit store unavailable' },
+  GW_ERR_CONFLICT: { status: 409, slug: 'conflict', title: 'Conflict with the current state' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'Upstream system timed out' }
 } as const satisfies Record<string, ProblemKind>
 

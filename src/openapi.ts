@@ -12,7 +12,9 @@ export async function renderOpenApiYaml (): Promise<string> {
     ...config,
     population: { ...config.population, url: 'http://127.0.0.1:9/ws/dancu' },
     // a remote JWKS is fetched on first use only, so nothing is contacted here
-    auth: { ...config.auth, issuer: 'openapi', audience: 'openapi', jwksUrl: 'http://127.0.0.1:9/jwks.json', grantsFile: DEMO_GRANTS_FILE }
+    auth: { ...config.auth, issuer: 'openapi', audience: 'openapi', jwksUrl: 'http://127.0.0.1:9/jwks.json', grantsFile: DEMO_GRANTS_FILE },
+    // an embedded store in memory, thrown away: the document must not touch the demo's data
+    store: { driver: 'pglite' }
   })
   try {
     await app.ready()

@@ -19,5 +19,6 @@ t.test('docker-compose.yml gives the gateway a valid production configuration', 
   t.equal(config.population.url, 'http://population:8081/ws/dancu')
   t.equal(config.population.secret, 'change-me-compose-secret')
   t.equal(config.rateLimit.redisUrl, 'redis://redis:6379')
-  t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['idp', 'population', 'redis'])
+  t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp:change-me-compose-db@postgres:5432/lgsp', schema: 'lgsp', poolSize: 10 })
+  t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['idp', 'population', 'postgres', 'redis'])
 })

@@ -16,7 +16,8 @@ const PRODUCTION = {
   AUTH_AUDIENCE: 'lgsp-gateway',
   AUTH_JWKS_URL: 'https://idp.example/jwks.json',
   GRANTS_FILE: '/etc/lgsp/grants.yaml',
-  REDIS_URL: 'redis://redis:6379'
+  REDIS_URL: 'redis://redis:6379',
+  DATABASE_URL: 'postgres://lgsp@db:5432/lgsp'
 }
 
 t.test('configuring the population database turns demo mode off', async (t) => {
@@ -26,10 +27,23 @@ t.test('configuring the population database turns demo mode off', async (t) => {
   t.equal(config.population.url, 'https://dancu.example/ws/dancu')
   t.match(config.auth, { issuer: 'https://idp.example', audience: 'lgsp-gateway', jwksUrl: 'https://idp.example/jwks.json', grantsFile: '/etc/lgsp/grants.yaml' })
   t.equal(config.rateLimit.redisUrl, 'redis://redis:6379')
+  t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp@db:5432/lgsp', schema: 'public', poolSize: 10 })
+})
+
+t.test('the store is PostgreSQL, or embedded PGlite on disk; never both, and demo keeps its own', async (t) => {
+  const embedded: Record<string, string> = { ...PRODUCTION, STORE_DIR: '/var/lib/lgsp/store' }
+  delete embedded.DATABASE_URL
+  t.same(loadConfig(embedded).store, { driver: 'pglite', dataDir: '/var/lib/lgsp/store' })
+  t.throws(() => loadConfig({ ...PRODUCTION, STORE_DIR: '/var/lib/lgsp/store' }), { message: /DATABASE_URL or STORE_DIR, not both/ })
+  const none: Record<string, string> = { ...PRODUCTION }
+  delete none.DATABASE_URL
+  t.throws(() => loadConfig(none), { message: /DATABASE_URL \(PostgreSQL\) or STORE_DIR \(embedded\) is required/ })
+  t.throws(() => loadConfig({ ...PRODUCTION, DATABASE_SCHEMA: 'x; DROP TABLE audit_records' }), { message: /DATABASE_SCHEMA must match pattern/ })
+  t.match(loadConfig({}).store, { driver: 'pglite', dataDir: /\.demo[/\\]store$/ })
 })
 
 t.test('production needs identity, grants and Redis settings', async (t) => {
-  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'GRANTS_FILE', 'REDIS_URL'] as const) {
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL'] as const) {
     const env: Record<string, string> = { ...PRODUCTION }
     delete env[name]
     t.throws(() => loadConfig(env), { message: new RegExp(`${name} is required unless DEMO=true`) })

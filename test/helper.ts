@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createHash, randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
+import pg from 'pg'
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import type { Logger } from 'pino'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
@@ -12,6 +14,8 @@ import type { Client } from '../src/auth/grants.js'
 import { signClientToken } from '../src/auth/sign-token.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { startPrivateRedis } from '../src/private-redis.js'
+import { openDb } from '../src/store/db.js'
+import { migrate, readMigrations } from '../src/store/migrate.js'
 
 /**
  * Test scaffolding: a gateway built against its own simulator (ephemeral loopback port), its own JWKS and
@@ -139,11 +143,66 @@ export function testConfig (populationUrl: string, env: Record<string, string> =
     POPULATION_TIMEOUT_MS: '1000',
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
-    GRANTS_FILE: '/nonexistent/grants.json',
     REDIS_URL: 'redis://127.0.0.1:6379',
+    ...(env.DATABASE_URL === undefined ? { STORE_DIR: '/nonexistent/store' } : {}),
     ...env,
     ...jwks
   })
+}
+
+/** A PostgreSQL schema of its own on TEST_DATABASE_URL, dropped at teardown. */
+export async function postgresSchema (t: Teardown, url: string): Promise<string> {
+  const schema = `test_${randomUUID().replaceAll('-', '')}`
+  t.teardown(async () => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    } finally {
+      await client.end()
+    }
+  })
+  return schema
+}
+
+// Embedded databases are a thousand small files: on tmpfs a copy takes milliseconds, on disk a second or more.
+const SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+
+let pgliteTemplate: Promise<string> | undefined
+/**
+ * A PGlite data directory of its own, copied from a migrated template. Creating an embedded database runs
+ * initdb (seconds); opening a copy takes a fraction of that. The template is shared by every test process,
+ * keyed by the migrations' content, and made atomically (the first rename wins).
+ */
+export async function pgliteDir (t: Teardown): Promise<string> {
+  pgliteTemplate ??= (async () => {
+    const migrations = await readMigrations()
+    const key = createHash('sha256').update(migrations.map((migration) => migration.checksum).join()).digest('hex').slice(0, 16)
+    const template = join(SCRATCH, `lgsp-pglite-template-${key}`)
+    if (existsSync(template)) return template
+    const building = await mkdtemp(join(SCRATCH, 'lgsp-pglite-building-'))
+    const db = await openDb({ driver: 'pglite', dataDir: building })
+    await migrate(db)
+    await db.close()
+    try {
+      await rename(building, template)
+    } catch {
+      await rm(building, { recursive: true, force: true }) // another test process made it first
+    }
+    return template
+  })()
+  const template = await pgliteTemplate
+  const dir = await mkdtemp(join(SCRATCH, 'lgsp-pglite-'))
+  await cp(template, dir, { recursive: true })
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The store for one test: its own schema on TEST_DATABASE_URL when set (CI), else its own embedded PGlite. */
+export async function testStoreEnv (t: Teardown): Promise<Record<string, string>> {
+  const url = process.env.TEST_DATABASE_URL
+  if (url !== undefined) return { DATABASE_URL: url, DATABASE_SCHEMA: await postgresSchema(t, url) }
+  return { STORE_DIR: await pgliteDir(t) }
 }
 
 export async function startSimulator (t: Teardown, options: { size?: number, seed?: number } = {}): Promise<PopulationSimulator> {
@@ -178,6 +237,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
     GRANTS_FILE: files['grants.json'] as string,
     REDIS_URL: redisUrl,
     RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
+    ...await testStoreEnv(t),
     ...options.env
   })
   const app = await buildApp(config, options.logger === undefined ? {} : { logger: options.logger })

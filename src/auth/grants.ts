@@ -3,7 +3,7 @@ import { Ajv } from 'ajv'
 import YAML from 'yaml'
 import { readSchemas } from '../plugins/app/schemas.js'
 
-/** Clients and what each may do. One interface: the file today, the store (issue 4) tomorrow. */
+/** Clients and what each may do: the types, the read interface the auth hook needs, and the grants-file loader. */
 
 export interface ClientGrant {
   service: string
@@ -55,16 +55,4 @@ export async function loadGrantsFile (path: string): Promise<Client[]> {
     seen.add(client.clientId)
   }
   return clients
-}
-
-export function memoryGrantStore (clients: Client[]): GrantStore {
-  const byId = new Map(clients.map((client) => [client.clientId, client]))
-  return {
-    async findClient (clientId) { return byId.get(clientId) },
-    async listClients () { return [...byId.values()] }
-  }
-}
-
-export async function fileGrantStore (path: string): Promise<GrantStore> {
-  return memoryGrantStore(await loadGrantsFile(path))
 }

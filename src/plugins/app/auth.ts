@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
 import type { AuthConfig } from '../../config.js'
 import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
-import { fileGrantStore, type Client, type ClientGrant, type GrantStore } from '../../auth/grants.js'
+import type { Client, ClientGrant } from '../../auth/grants.js'
 import { createTokenVerifier, type TokenVerifier } from '../../auth/token-verifier.js'
 import { isPersonalData } from '../../services.js'
 
@@ -38,13 +38,28 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     caller?: Caller
-  }
-  interface FastifyInstance {
-    grants: GrantStore
+    /** The client whose token verified, even when the call is then refused (for the audit). */
+    verifiedClientId?: string
   }
 }
 
 export const PURPOSE_HEADER = /^([A-Z][A-Z0-9_]{1,31})(?::([\p{L}\p{N}._/-]{1,128}))?$/u
+const OFFICIAL_ID = /^[\p{L}\p{N}._@-]{1,64}$/u
+
+/** The official acting inside the client system (X-User-Id), when the header is well-formed. */
+export function officialIdOf (request: FastifyRequest): string | undefined {
+  const official = request.headers['x-user-id']
+  return typeof official === 'string' && OFFICIAL_ID.test(official) ? official : undefined
+}
+
+/** The purpose the caller stated, whether or not it is granted; undefined when absent or malformed. */
+export function statedPurpose (request: FastifyRequest): Purpose | undefined {
+  const header = request.headers['x-purpose']
+  const match = typeof header === 'string' ? PURPOSE_HEADER.exec(header) : null
+  if (match === null) return undefined
+  const [, code, reference] = match as unknown as [string, string, string | undefined]
+  return reference === undefined ? { code } : { code, reference }
+}
 
 function bearerToken (request: FastifyRequest): string {
   const header = request.headers.authorization
@@ -57,13 +72,12 @@ function bearerToken (request: FastifyRequest): string {
 function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant): Purpose {
   const header = request.headers['x-purpose']
   if (header === undefined || header === '') throw new PurposeRequiredError(service)
-  const match = typeof header === 'string' ? PURPOSE_HEADER.exec(header) : null
-  if (match === null) {
+  const purpose = statedPurpose(request)
+  if (purpose === undefined) {
     throw validationError([{ in: 'headers', pointer: '/x-purpose', detail: 'must be CODE or CODE:reference (e.g. TTHC:000.00.20.H23-230223-0001)' }])
   }
-  const [, code, reference] = match as unknown as [string, string, string | undefined]
-  if (!(grant.purposes ?? []).includes(code)) throw new PurposeNotGrantedError(code, service)
-  return reference === undefined ? { code } : { code, reference }
+  if (!(grant.purposes ?? []).includes(purpose.code)) throw new PurposeNotGrantedError(purpose.code, service)
+  return purpose
 }
 
 async function loadKeys (config: AuthConfig): Promise<JSONWebKeySet | undefined> {
@@ -81,16 +95,16 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
       ? { keys }
       : { url: config.jwksUrl ?? '', cacheMaxAgeMs: config.jwksCacheMaxAgeMs, cooldownMs: config.jwksCooldownMs }
   })
-  const grants = await fileGrantStore(config.grantsFile)
-  app.decorate('grants', grants)
   app.decorateRequest('caller', undefined)
+  app.decorateRequest('verifiedClientId', undefined)
 
   app.addHook('onRequest', async (request) => {
     const { service, authenticated, admin } = request.routeOptions.config
     if (service === undefined && authenticated !== true && admin !== true) return
 
     const token = await verifier.verify(bearerToken(request))
-    const client = await grants.findClient(token.clientId)
+    request.verifiedClientId = token.clientId
+    const client = await app.clients.findClient(token.clientId)
     if (client === undefined || client.status !== 'active') {
       throw new ForbiddenError(`client ${token.clientId} is not registered or is suspended`)
     }
@@ -107,4 +121,4 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
     }
     request.caller = caller
   })
-}, { name: 'auth', dependencies: ['problem-details'] })
+}, { name: 'auth', dependencies: ['problem-details', 'clients'] })

@@ -19,6 +19,7 @@ export default fp(async function openapi (app) {
         { name: 'citizens', description: 'National population database' },
         { name: 'discovery', description: 'What the caller may use' },
         { name: 'admin', description: 'Administration (admin clients, admin scope)' },
+        { name: 'audit', description: 'The tamper-evident audit trail and the data subject\'s access report (admin)' },
         { name: 'operations', description: 'Probes for operators and orchestrators' }
       ],
       components: {

@@ -2,23 +2,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { CallContext } from '../../../../adapters/population/port.js'
 import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
 import { NotFoundError, validationError } from '../../../errors.js'
+import { officialIdOf } from '../../../plugins/app/auth.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
 import { filterFields } from '../../../services.js'
 import { personalDataHeaders, SECURITY } from '../../shared.js'
 
-const OFFICIAL_ID = /^[\p{L}\p{N}._@-]{1,64}$/u
-
 function callContext (request: FastifyRequest): CallContext {
-  const official = request.headers['x-user-id']
-  return {
-    requestId: request.id,
-    ...(typeof official === 'string' && OFFICIAL_ID.test(official) ? { officialId: official } : {})
-  }
+  const officialId = officialIdOf(request)
+  return { requestId: request.id, ...(officialId === undefined ? {} : { officialId }) }
 }
 
 export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { personalId: string } }>('/citizens/:personalId', {
-    config: { service: 'citizens.read' },
+    config: { service: 'citizens.read', upstream: 'population' },
     schema: {
       security: SECURITY,
       headers: personalDataHeaders,
@@ -44,7 +40,7 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
   })
 
   app.post<{ Body: IdentityClaim }>('/citizens/verify', {
-    config: { service: 'citizens.verify' },
+    config: { service: 'citizens.verify', upstream: 'population' },
     schema: {
       security: SECURITY,
       headers: personalDataHeaders,

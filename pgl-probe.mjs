@@ -1,0 +1,13 @@
+import { PGlite } from '@electric-sql/pglite'
+let t=performance.now()
+const db = await PGlite.create()
+console.log('create', performance.now()-t); t=performance.now()
+await db.exec('create table t(x int); insert into t values (1)')
+const dump = await db.dumpDataDir('none')
+console.log('dump', performance.now()-t, dump.size); t=performance.now()
+const db2 = await PGlite.create({ loadDataDir: dump })
+console.log('create from dump', performance.now()-t, (await db2.query('select * from t')).rows); t=performance.now()
+const db3 = await PGlite.create()
+console.log('create3', performance.now()-t); t=performance.now()
+const db4 = await PGlite.create({ loadDataDir: dump })
+console.log('create from dump 2', performance.now()-t); t=performance.now()

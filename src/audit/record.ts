@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto'
+
+/** What one audited call leaves behind. Personal ids of the data subjects, never their data. */
+export interface AuditEntry {
+  /** ISO 8601 with milliseconds, UTC: the form the hash covers and PostgreSQL gives back unchanged. */
+  recordedAt: string
+  requestId: string
+  /** The verified client; null when the token itself was refused. */
+  clientId: string | null
+  /** The official acting inside the client system (X-User-Id). */
+  officialId: string | null
+  service: string | null
+  method: string
+  /** The route pattern, e.g. /api/v1/citizens/:personalId (never the concrete URL). */
+  route: string
+  purpose: string | null
+  purposeReference: string | null
+  subjects: string[]
+  status: number
+  upstream: string | null
+  latencyMs: number
+}
+
+export interface AuditRecord extends AuditEntry {
+  seq: number
+  prevHash: string
+  hash: string
+}
+
+export const GENESIS_HASH = '0'.repeat(64)
+
+/** sha256 over the previous hash and every field, in a fixed order: changing any of them changes the hash. */
+export function chainHash (seq: number, entry: AuditEntry, prevHash: string): string {
+  const fields = [
+    seq, entry.recordedAt, entry.requestId, entry.clientId, entry.officialId, entry.service, entry.method, entry.route,
+    entry.purpose, entry.purposeReference, entry.subjects, entry.status, entry.upstream, entry.latencyMs
+  ]
+  return createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex')
+}
+
+/** The columns of audit_records as SQL reads them back into an AuditRecord. */
+export const RECORD_COLUMNS = `seq, recorded_at AS "recordedAt", request_id AS "requestId", client_id AS "clientId",
+  official_id AS "officialId", service, method, route, purpose, purpose_reference AS "purposeReference", subjects,
+  status, upstream, latency_ms AS "latencyMs", prev_hash AS "prevHash", hash`
+
+interface RecordRow extends Omit<AuditRecord, 'recordedAt'> {
+  recordedAt: Date
+}
+
+export function recordFromRow (row: RecordRow): AuditRecord {
+  return { ...row, recordedAt: row.recordedAt.toISOString() }
+}

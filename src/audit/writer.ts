@@ -1,0 +1,107 @@
+import type { Db } from '../store/db.js'
+import { chainHash, type AuditEntry } from './record.js'
+
+/**
+ * Group commit: every call waits for its own record to be durable, but records arriving while a write is in
+ * flight go together in the next one — one statement, one transaction, one fsync for the whole batch.
+ */
+
+export interface AuditWriter {
+  /** Resolves once the entry is committed to the chain; rejects if it could not be. */
+  append (entry: AuditEntry): Promise<void>
+  /** Resolves when nothing is waiting to be written. */
+  drain (): Promise<void>
+}
+
+export interface AuditWriterOptions {
+  maxBatch: number
+}
+
+interface Waiting {
+  entry: AuditEntry
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+interface Head {
+  seq: number
+  hash: string
+}
+
+// Moves the head only if it is where this gateway last saw it, and inserts the batch only if the head moved.
+// Another gateway that appended in between makes this a no-op (0 rows): re-read the head, re-hash, retry.
+const APPEND = `WITH advanced AS (
+  UPDATE audit_head SET seq = $2, hash = $3 WHERE seq = $1 RETURNING seq
+), appended AS (
+  INSERT INTO audit_records (seq, recorded_at, request_id, client_id, official_id, service, method, route, purpose,
+    purpose_reference, subjects, status, upstream, latency_ms, prev_hash, hash)
+  SELECT r.seq, r."recordedAt", r."requestId", r."clientId", r."officialId", r.service, r.method, r.route, r.purpose,
+    r."purposeReference", r.subjects, r.status, r.upstream, r."latencyMs", r."prevHash", r.hash
+  FROM jsonb_to_recordset($4::jsonb) AS r(seq bigint, "recordedAt" timestamptz, "requestId" text, "clientId" text,
+    "officialId" text, service text, method text, route text, purpose text, "purposeReference" text, subjects text[],
+    status smallint, upstream text, "latencyMs" double precision, "prevHash" text, hash text)
+  WHERE EXISTS (SELECT 1 FROM advanced)
+  RETURNING 1
+) SELECT count(*)::integer AS appended FROM appended`
+
+const MAX_ATTEMPTS = 20
+
+export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWriter {
+  let head: Head | undefined
+  let waiting: Waiting[] = []
+  let flushing: Promise<void> | undefined
+
+  async function readHead (): Promise<Head> {
+    const [row] = await db.query<Head>('SELECT seq, hash FROM audit_head')
+    if (row === undefined) throw new Error('audit_head is missing: the store was not migrated')
+    return row
+  }
+
+  async function write (entries: AuditEntry[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const from = head ??= await readHead()
+      let hash = from.hash
+      const records = entries.map((entry, index) => {
+        const seq = from.seq + index + 1
+        const prevHash = hash
+        hash = chainHash(seq, entry, prevHash)
+        return { ...entry, seq, prevHash, hash }
+      })
+      const to = { seq: from.seq + entries.length, hash }
+      head = undefined // unknown until this write is known to have landed
+      const [result] = await db.query<{ appended: number }>(APPEND, [from.seq, to.seq, to.hash, JSON.stringify(records)])
+      if (result?.appended === entries.length) {
+        head = to
+        return
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`audit chain contended: gave up after ${attempt} attempts`)
+    }
+  }
+
+  async function flush (): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, options.maxBatch)
+      waiting = waiting.slice(batch.length)
+      try {
+        await write(batch.map((item) => item.entry))
+        for (const item of batch) item.resolve()
+      } catch (err) {
+        for (const item of batch) item.reject(err as Error)
+      }
+    }
+    flushing = undefined
+  }
+
+  return {
+    async append (entry) {
+      await new Promise<void>((resolve, reject) => {
+        waiting.push({ entry, resolve, reject })
+        // setImmediate: let the calls already in this turn of the event loop join the batch
+        flushing ??= new Promise((resolve) => setImmediate(resolve)).then(flush)
+      })
+    },
+    async drain () {
+      while (flushing !== undefined) await flushing
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { AuditEntry } from '../../audit/record.js'
+import { createAuditWriter, type AuditWriter } from '../../audit/writer.js'
+import { PROBLEM_KINDS } from '../../errors.js'
+import { officialIdOf, statedPurpose } from './auth.js'
+import { problemFor } from './problem-details.js'
+
+/**
+ * One audit record per call to a protected route, allowed or refused, committed before the response leaves.
+ * If it cannot be committed, a response that would disclose data becomes a 503 instead: nothing is disclosed
+ * unaudited. A refusal discloses nothing, so it is still sent (and the failure logged).
+ */
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The upstream system the route reads from or writes to, for the audit record. */
+    upstream?: string
+  }
+  interface FastifyRequest {
+    /** Personal ids whose data this call touched, beyond a `personalId` in the path, query or body. */
+    dataSubjects: string[] | null
+  }
+  interface FastifyInstance {
+    auditWriter: AuditWriter
+  }
+}
+
+const PERSONAL_ID = /^[0-9]{12}$/
+
+/** Adds personal ids the handler disclosed (e.g. the applicants of a list of dossiers). */
+export function addDataSubjects (request: FastifyRequest, personalIds: Iterable<string>): void {
+  request.dataSubjects ??= []
+  for (const id of personalIds) if (PERSONAL_ID.test(id)) request.dataSubjects.push(id)
+}
+
+function subjectsOf (request: FastifyRequest): string[] {
+  const subjects = new Set(request.dataSubjects)
+  for (const part of [request.params, request.query, request.body]) {
+    const id = (part as { personalId?: unknown } | null | undefined)?.personalId
+    if (typeof id === 'string' && PERSONAL_ID.test(id)) subjects.add(id)
+  }
+  return [...subjects]
+}
+
+export function isAudited (request: FastifyRequest): boolean {
+  const { service, admin, authenticated } = request.routeOptions.config
+  return service !== undefined || admin === true || authenticated === true
+}
+
+function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
+  const config = request.routeOptions.config
+  const purpose = request.caller?.purpose ?? statedPurpose(request)
+  return {
+    recordedAt: new Date().toISOString(),
+    requestId: request.id,
+    clientId: request.verifiedClientId ?? null,
+    officialId: officialIdOf(request) ?? null,
+    service: config.service ?? null,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
+    purpose: purpose?.code ?? null,
+    purposeReference: purpose?.reference ?? null,
+    subjects: subjectsOf(request),
+    status: reply.statusCode,
+    upstream: config.upstream ?? null,
+    latencyMs: Math.round(reply.elapsedTime * 1000) / 1000
+  }
+}
+
+export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
+  const writer = createAuditWriter(app.store, { maxBatch })
+  app.decorate('auditWriter', writer)
+  app.decorateRequest('dataSubjects', null)
+  // Records still waiting when the server closes are written before the store closes.
+  app.addHook('onClose', async () => { await writer.drain() })
+  if (!enabled) return
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!isAudited(request)) return payload
+    try {
+      await writer.append(entryOf(request, reply))
+      return payload
+    } catch (err) {
+      request.log.error({ err: (err as Error).message, status: reply.statusCode }, 'audit record not committed')
+      if (reply.statusCode >= 400) return payload
+      reply.code(503).type('application/problem+json')
+      return JSON.stringify(problemFor(request, PROBLEM_KINDS.GW_ERR_AUDIT_UNAVAILABLE,
+        'The audit store is unavailable: no data is disclosed without an audit record. Retry later.'))
+    }
+  })
+}, { name: 'audit', dependencies: ['store', 'auth'] })
