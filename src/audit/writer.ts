@@ -29,7 +29,7 @@ interface Head {
 }
 
 // Moves the head only if it is where this gateway last saw it, and inserts the batch only if the head moved.
-// Another gateway that appended in between makes this a no-op (0 rows): re-read the head, re-hash, retry.
+// Another gateway that appended in between makes this a no-op (0 rows): then the writer locks the head instead.
 const APPEND = `WITH advanced AS (
   UPDATE audit_head SET seq = $2, hash = $3 WHERE seq = $1 RETURNING seq
 ), appended AS (
@@ -44,38 +44,45 @@ const APPEND = `WITH advanced AS (
   RETURNING 1
 ) SELECT count(*)::integer AS appended FROM appended`
 
-const MAX_ATTEMPTS = 20
-
 export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWriter {
   let head: Head | undefined
   let waiting: Waiting[] = []
   let flushing: Promise<void> | undefined
 
-  async function readHead (): Promise<Head> {
-    const [row] = await db.query<Head>('SELECT seq, hash FROM audit_head')
-    if (row === undefined) throw new Error('audit_head is missing: the store was not migrated')
-    return row
+  /** The batch as chain records after `from`, and the head they lead to. */
+  function link (from: Head, entries: AuditEntry[]): { params: unknown[], to: Head } {
+    let hash = from.hash
+    const records = entries.map((entry, index) => {
+      const seq = from.seq + index + 1
+      const prevHash = hash
+      hash = chainHash(seq, entry, prevHash)
+      return { ...entry, seq, prevHash, hash }
+    })
+    const to = { seq: from.seq + entries.length, hash }
+    return { params: [from.seq, to.seq, to.hash, JSON.stringify(records)], to }
   }
 
   async function write (entries: AuditEntry[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const from = head ??= await readHead()
-      let hash = from.hash
-      const records = entries.map((entry, index) => {
-        const seq = from.seq + index + 1
-        const prevHash = hash
-        hash = chainHash(seq, entry, prevHash)
-        return { ...entry, seq, prevHash, hash }
-      })
-      const to = { seq: from.seq + entries.length, hash }
-      head = undefined // unknown until this write is known to have landed
-      const [result] = await db.query<{ appended: number }>(APPEND, [from.seq, to.seq, to.hash, JSON.stringify(records)])
+    const known = head
+    head = undefined // unknown until this write is known to have landed
+    // Fast path, one statement: this gateway wrote the last batch, so it knows the head.
+    if (known !== undefined) {
+      const { params, to } = link(known, entries)
+      const [result] = await db.query<{ appended: number }>(APPEND, params)
       if (result?.appended === entries.length) {
         head = to
         return
       }
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`audit chain contended: gave up after ${attempt} attempts`)
     }
+    // Another gateway appended since (or this is the first write): lock the head and link after it.
+    head = await db.transaction(async (tx) => {
+      const [current] = await tx.query<Head>('SELECT seq, hash FROM audit_head FOR UPDATE')
+      if (current === undefined) throw new Error('audit_head is missing: the store was not migrated')
+      const { params, to } = link(current, entries)
+      const [result] = await tx.query<{ appended: number }>(APPEND, params)
+      if (result?.appended !== entries.length) throw new Error('audit append lost its lock')
+      return to
+    })
   }
 
   async function flush (): Promise<void> {

@@ -18,6 +18,6 @@ export async function openPglite (config: { dataDir?: string }): Promise<Db> {
       async exec (sql) { await tx.exec(sql) }
     })),
     async ping () { await db.query('SELECT 1') },
-    async close () { await db.close() }
+    async close () { if (!db.closed) await db.close() }
   }
 }

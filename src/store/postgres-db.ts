@@ -62,6 +62,6 @@ export async function openPostgres (config: { url: string, schema: string, poolS
       }
     },
     async ping () { await pool.query('SELECT 1') },
-    async close () { await pool.end() }
+    async close () { if (!pool.ended) await pool.end() }
   }
 }

@@ -87,7 +87,7 @@ export default fp(async function problemDetails (app) {
     const kind = kindOf(error)
     if (kind.status >= 500) {
       // Upstream failures are expected operational events; anything else is a bug worth a stack.
-      if (error.code in PROBLEM_KINDS) request.log.warn({ code: error.code, detail: error.message }, 'upstream problem')
+      if (error.code in PROBLEM_KINDS) request.log.warn({ code: error.code, detail: error.message, cause: (error.cause as Error | undefined)?.message }, 'dependency problem')
       else request.log.error({ err: error }, 'unhandled error')
     }
     const detail = kind === PROBLEM_KINDS.GW_ERR_INTERNAL
