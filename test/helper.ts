@@ -215,6 +215,8 @@ export interface TestGateway {
   app: FastifyInstance
   simulator: PopulationSimulator
   redisUrl: string
+  /** The store settings it uses: pass them in `env` to build a second gateway on the same store. */
+  storeEnv: Record<string, string>
   /** Authorization and X-Purpose headers for a client (defaults: VN.TEST.FULL, purpose TTHC). */
   headers (options?: TokenOptions & { purpose?: string | null }): Promise<Record<string, string>>
 }
@@ -232,12 +234,14 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
     'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
     'grants.json': JSON.stringify({ clients: options.clients ?? TEST_CLIENTS })
   })
+  const given = Object.fromEntries(Object.entries(options.env ?? {}).filter(([name]) => ['DATABASE_URL', 'DATABASE_SCHEMA', 'STORE_DIR'].includes(name)))
+  const storeEnv = Object.keys(given).length > 0 ? given : await testStoreEnv(t)
   const config = testConfig(simulator.url, {
+    ...storeEnv,
     ...(options.env?.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: files['jwks.json'] as string } : {}),
     GRANTS_FILE: files['grants.json'] as string,
     REDIS_URL: redisUrl,
     RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
-    ...await testStoreEnv(t),
     ...options.env
   })
   const app = await buildApp(config, options.logger === undefined ? {} : { logger: options.logger })
@@ -246,6 +250,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
     app,
     simulator,
     redisUrl,
+    storeEnv,
     async headers (tokenOptions = {}) {
       const { purpose = 'TTHC', ...rest } = tokenOptions
       return {
