@@ -17,15 +17,31 @@ t.test('every request log line carries the request id, and no personal id', asyn
   const auth = await headers()
   const { personalId } = simulator.population.citizenAt(9)
 
+  const citizen = simulator.population.citizenAt(9)
   await app.inject({ method: 'GET', url: `/api/v1/citizens/${personalId}`, headers: { ...auth, 'x-request-id': 'log-test-000001' } })
+  await app.inject({ method: 'POST', url: '/api/v1/citizens/verify', headers: { ...auth, 'x-request-id': 'log-test-000003' }, payload: { personalId, fullName: citizen.fullName, dateOfBirth: citizen.dateOfBirth } })
   simulator.faults = { status: 500 }
   await app.inject({ method: 'GET', url: `/api/v1/citizens/${personalId}`, headers: { ...auth, 'x-request-id': 'log-test-000002' } })
 
   const requestLines = lines.filter((line) => line.requestId !== undefined)
   t.ok(requestLines.length >= 4, `request lines logged (${requestLines.length})`)
-  t.same(new Set(requestLines.map((line) => line.requestId)), new Set(['log-test-000001', 'log-test-000002']))
+  t.same(new Set(requestLines.map((line) => line.requestId)), new Set(['log-test-000001', 'log-test-000002', 'log-test-000003']))
   const everything = JSON.stringify(lines)
   t.notOk(everything.includes(personalId), 'personal id never logged')
+  t.notOk(everything.includes(citizen.fullName), 'name never logged')
   t.notOk(everything.includes((auth.authorization as string).slice(7)), 'tokens never logged')
   t.match(everything, /\/api\/v1\/citizens\/\*{12}/, 'the path shape is kept')
+})
+
+t.test('personal fields and ids are redacted wherever a log call puts them', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(chunk.toString('utf8')); done() } })
+  const logger = pino(loggerOptions({ logLevel: 'info' }) as pino.LoggerOptions, sink)
+  logger.info({ personalId: '025090001234', citizen: { fullName: 'Nguyễn Thị Ánh', dateOfBirth: '1990-01-02', currentAddress: { detail: 'Số 1' } } }, 'looked up')
+  logger.warn('upstream fault for 025090001234: Không tìm thấy')
+  logger.error({ err: new Error('x') }, 'citizen %s failed', '025090001234')
+  const text = lines.join('')
+  for (const secret of ['025090001234', 'Nguyễn Thị Ánh', '1990-01-02', 'Số 1']) t.notOk(text.includes(secret), `${secret} not in the log`)
+  t.match(text, /upstream fault for \*{12}/)
+  t.match(text, /"personalId":"\[redacted\]"/)
 })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { projectRoot } from '../src/paths.js'
+import { pgliteDir } from './helper.js'
 
 /** The process as a newcomer starts it: nothing configured → demo mode, simulators on loopback, a banner. */
 
@@ -22,7 +23,8 @@ function startServer (env: Record<string, string>) {
 }
 
 t.test('with nothing configured it starts in demo mode, prints a working curl line, and drains on SIGTERM', async (t) => {
-  const { child, output } = startServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' })
+  // its own embedded store, so the test never touches the one `npm start` keeps in .demo/
+  const { child, output } = startServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', STORE_DIR: await pgliteDir(t) })
   t.teardown(() => { child.kill('SIGKILL') })
   const deadline = Date.now() + 30_000
   while (!output().stdout.includes('Try:') && Date.now() < deadline && child.exitCode === null) {
