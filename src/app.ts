@@ -7,16 +7,20 @@ import problemDetails from './plugins/app/problem-details.js'
 import requestId, { genRequestId } from './plugins/app/request-id.js'
 import schemas, { domainFormats } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
+import procedures from './plugins/app/procedures.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
 import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
 import audit from './plugins/app/audit.js'
+import idempotency from './plugins/app/idempotency.js'
 import redis from './plugins/app/redis.js'
 import rateLimits from './plugins/app/rate-limit.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
+import procedureRoutes from './routes/api/v1/procedures.js'
+import dossierRoutes from './routes/api/v1/dossiers.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 
@@ -60,9 +64,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(requestId)
   await app.register(schemas)
   await app.register(population, { config: config.population })
+  await app.register(procedures, { config: config.procedures })
   await app.register(serviceCatalogue)
   await app.register(redis, { ...(config.rateLimit.redisUrl === undefined ? {} : { url: config.rateLimit.redisUrl }) })
   await app.register(store, { config: config.store })
+  await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → JWT, grant and purpose → rate limit; all before the body is read
   await app.register(auth, { config: config.auth })
@@ -73,6 +79,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // 3. routes
   await app.register(opsRoutes)
   await app.register(citizenRoutes, { prefix: '/api/v1' })
+  await app.register(procedureRoutes, { prefix: '/api/v1' })
+  await app.register(dossierRoutes, { prefix: '/api/v1' })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })

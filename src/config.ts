@@ -1,6 +1,7 @@
 import { envSchema } from 'env-schema'
 import { join } from 'node:path'
 import type { PopulationClientOptions } from '../adapters/population/client.js'
+import type { ProceduresClientOptions } from '../adapters/procedures/client.js'
 import { projectRoot } from './paths.js'
 import type { StoreConfig } from './store/db.js'
 
@@ -26,6 +27,12 @@ const ENV_SCHEMA = {
     POPULATION_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 64 },
     POPULATION_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
     POPULATION_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 5000 },
+    PROCEDURES_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    PROCEDURES_API_KEY: { type: 'string', minLength: 8 },
+    PROCEDURES_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 32 },
+    PROCEDURES_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+    PROCEDURES_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 5000 },
+    IDEMPOTENCY_TTL_HOURS: { type: 'integer', minimum: 1, maximum: 720, default: 24 },
     AUTH_ISSUER: { type: 'string', minLength: 1 },
     AUTH_AUDIENCE: { type: 'string', minLength: 1 },
     AUTH_JWKS_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
@@ -61,6 +68,12 @@ interface RawEnv {
   POPULATION_CONNECTIONS: number
   POPULATION_CONNECT_TIMEOUT_MS: number
   POPULATION_TIMEOUT_MS: number
+  PROCEDURES_URL?: string
+  PROCEDURES_API_KEY?: string
+  PROCEDURES_CONNECTIONS: number
+  PROCEDURES_CONNECT_TIMEOUT_MS: number
+  PROCEDURES_TIMEOUT_MS: number
+  IDEMPOTENCY_TTL_HOURS: number
   AUTH_ISSUER?: string
   AUTH_AUDIENCE?: string
   AUTH_JWKS_URL?: string
@@ -82,6 +95,9 @@ interface RawEnv {
 
 /** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
 export type PopulationConfig = PopulationClientOptions
+
+/** The procedures adapter's options; `url` is empty in demo mode until the simulator is up. */
+export type ProceduresConfig = ProceduresClientOptions
 
 export interface AuthConfig {
   issuer: string
@@ -113,6 +129,9 @@ export interface Config {
   /** Demo mode: simulated upstreams on loopback, demo credentials. On when no upstream is configured. */
   demo: boolean
   population: PopulationConfig
+  procedures: ProceduresConfig
+  /** How long an Idempotency-Key of a write is remembered (and its first answer replayed). */
+  idempotencyTtlHours: number
   /** In demo mode the demo issuer, keys and grants are filled in by server.ts. */
   auth: AuthConfig
   rateLimit: RateLimitConfig
@@ -139,7 +158,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
 
   const demo = raw.DEMO ?? raw.POPULATION_URL === undefined
   if (!demo) {
-    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL'] as const) {
+    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL'] as const) {
       if (raw[name] === undefined) throw new ConfigError(`Invalid configuration: ${name} is required unless DEMO=true`)
     }
     if ((raw.AUTH_JWKS_URL === undefined) === (raw.AUTH_JWKS_FILE === undefined)) {
@@ -170,6 +189,14 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       connectTimeoutMs: raw.POPULATION_CONNECT_TIMEOUT_MS,
       timeoutMs: raw.POPULATION_TIMEOUT_MS
     },
+    procedures: {
+      url: raw.PROCEDURES_URL ?? '',
+      apiKey: raw.PROCEDURES_API_KEY ?? '',
+      connections: raw.PROCEDURES_CONNECTIONS,
+      connectTimeoutMs: raw.PROCEDURES_CONNECT_TIMEOUT_MS,
+      timeoutMs: raw.PROCEDURES_TIMEOUT_MS
+    },
+    idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,
     auth: {
       issuer: raw.AUTH_ISSUER ?? '',
       audience: raw.AUTH_AUDIENCE ?? '',

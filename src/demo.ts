@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
+import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/procedures/simulator.js'
 import type { Config } from './config.js'
 import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
@@ -9,6 +10,7 @@ import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 export interface Demo {
   config: Config
   population: PopulationSimulator
+  procedures: ProceduresSimulator
   redis?: PrivateRedis
   /** A ready token for VN.H23.MOTCUA. */
   token: string
@@ -19,6 +21,9 @@ export async function startDemo (config: Config): Promise<Demo> {
   // Fresh credentials each start: the simulator checks the adapter's per-request signature for real.
   const credentials = { username: 'lgsp-demo', secret: randomBytes(24).toString('base64url') }
   const population = await startPopulationSimulator({ credentials, host: '127.0.0.1', port: 0 })
+  const proceduresKey = randomBytes(24).toString('base64url')
+  // the same synthetic people apply for procedures, so a citizen looked up also has dossiers
+  const procedures = await startProceduresSimulator({ apiKey: proceduresKey, population: population.population, host: '127.0.0.1', port: 0 })
   const redis = config.rateLimit.redisUrl === undefined ? await startPrivateRedis() : undefined
   // also makes the demo key and JWKS on first start, before the gateway reads them
   const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
@@ -27,14 +32,17 @@ export async function startDemo (config: Config): Promise<Demo> {
     config: {
       ...config,
       population: { ...config.population, url: population.url, ...credentials },
+      procedures: { ...config.procedures, url: procedures.url, apiKey: proceduresKey },
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
       rateLimit: { ...config.rateLimit, ...(redisUrl === undefined ? {} : { redisUrl }) }
     },
     population,
+    procedures,
     ...(redis === undefined ? {} : { redis }),
     token,
     async close () {
       await population.close()
+      await procedures.close()
       await redis?.stop()
     }
   }
@@ -54,6 +62,7 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  OpenAPI        ${gatewayUrl}/openapi.json`,
     `  Readiness      ${gatewayUrl}/readyz`,
     `  Population DB  ${demo.population.url} (SOAP simulator, ${demo.population.population.size} citizens)`,
+    `  One-stop TTHC  ${demo.procedures.url} (JSON simulator, ${demo.procedures.data.procedures.length} procedures, ${demo.procedures.data.dossiers.length} dossiers)`,
     redisLine,
     '',
     'Demo citizens:',

@@ -55,6 +55,7 @@ export const PurposeNotGrantedError = createError('GW_ERR_PURPOSE_NOT_GRANTED', 
 export const RateLimitUnavailableError = createError('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; personal-data services are refused until it is back', 503)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'The gateway\'s store cannot be reached; retry later', 503)
 export const NotFoundError = createError('GW_ERR_NOT_FOUND', '%s', 404)
+const ConflictBase = createError('GW_ERR_CONFLICT', '%s', 409)
 export const UpstreamError = createError('GW_ERR_UPSTREAM', 'The %s answered with an error: %s', 502)
 export const UpstreamUnavailableError = createError('GW_ERR_UPSTREAM_UNAVAILABLE', 'The %s cannot be reached', 503)
 export const UpstreamTimeoutError = createError('GW_ERR_UPSTREAM_TIMEOUT', 'The %s did not answer within %d ms', 504)
@@ -68,6 +69,15 @@ export interface WithHeaders {
 
 export function rateLimitedError (limit: number, windowSeconds: number, service: string, retryAfterSeconds: number): Error & WithHeaders {
   return Object.assign(new RateLimitedBase(limit, windowSeconds, service), { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
+
+/** Problem members beyond RFC 9457's own, e.g. the statuses a dossier may move to (the problem handler adds them). */
+export interface WithExtensions {
+  extensions: Record<string, unknown>
+}
+
+export function conflictError (detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): Error & WithExtensions & WithHeaders {
+  return Object.assign(new ConflictBase(detail), { extensions, headers })
 }
 
 const ValidationErrorBase = createError('GW_ERR_VALIDATION', '%s', 400)

@@ -11,6 +11,7 @@ export async function renderOpenApiYaml (): Promise<string> {
   const app = await buildApp({
     ...config,
     population: { ...config.population, url: 'http://127.0.0.1:9/ws/dancu' },
+    procedures: { ...config.procedures, url: 'http://127.0.0.1:9/api', apiKey: 'openapi-unused' },
     // a remote JWKS is fetched on first use only, so nothing is contacted here
     auth: { ...config.auth, issuer: 'openapi', audience: 'openapi', jwksUrl: 'http://127.0.0.1:9/jwks.json', grantsFile: DEMO_GRANTS_FILE },
     // an embedded store in memory, thrown away: the document must not touch the demo's data

@@ -8,11 +8,17 @@ export interface ServiceDefinition {
   personalData: boolean
   /** Component schema of what the service returns, for the /services links. */
   schema: string
+  /** Fields a filtered record always keeps: they identify it, and the caller sent or asked by them. */
+  keyFields?: readonly string[]
 }
 
 export const SERVICES: Readonly<Record<string, ServiceDefinition>> = {
   'citizens.read': { title: 'Look up a citizen in the national population database', personalData: true, schema: 'Citizen' },
-  'citizens.verify': { title: 'Verify identity details against the national population database', personalData: true, schema: 'CitizenVerifyResult' }
+  'citizens.verify': { title: 'Verify identity details against the national population database', personalData: true, schema: 'CitizenVerifyResult' },
+  'procedures.read': { title: 'Read the administrative-procedure catalogue of the one-stop system', personalData: false, schema: 'Procedure' },
+  // a dossier names its applicant: personal data, so a purpose is needed and only granted fields leave
+  'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'] },
+  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'] }
 }
 
 /** Personal-data services need a purpose, and fail closed when calls cannot be counted. */
@@ -20,12 +26,12 @@ export function isPersonalData (service: string): boolean {
   return SERVICES[service]?.personalData === true
 }
 
-/** Fields that always stay in a filtered record: the caller sent them, so they disclose nothing. */
-export const KEY_FIELDS: readonly string[] = ['personalId']
+const DEFAULT_KEY_FIELDS: readonly string[] = ['personalId']
 
-/** A record reduced to the fields of the grant (absent list = all fields). */
-export function filterFields<T extends object> (record: T, fields: readonly string[] | undefined): Partial<T> {
+/** A record reduced to the fields of the grant (absent list = all fields), keeping the service's key fields. */
+export function filterFields<T extends object> (record: T, fields: readonly string[] | undefined, service?: string): Partial<T> {
   if (fields === undefined) return record
-  const allowed = new Set([...KEY_FIELDS, ...fields])
+  const keyFields = (service === undefined ? undefined : SERVICES[service]?.keyFields) ?? DEFAULT_KEY_FIELDS
+  const allowed = new Set([...keyFields, ...fields])
   return Object.fromEntries(Object.entries(record).filter(([name]) => allowed.has(name))) as Partial<T>
 }

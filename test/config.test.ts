@@ -17,7 +17,9 @@ const PRODUCTION = {
   AUTH_JWKS_URL: 'https://idp.example/jwks.json',
   GRANTS_FILE: '/etc/lgsp/grants.yaml',
   REDIS_URL: 'redis://redis:6379',
-  DATABASE_URL: 'postgres://lgsp@db:5432/lgsp'
+  DATABASE_URL: 'postgres://lgsp@db:5432/lgsp',
+  PROCEDURES_URL: 'https://motcua.example/api',
+  PROCEDURES_API_KEY: 'a-long-api-key'
 }
 
 t.test('configuring the population database turns demo mode off', async (t) => {
@@ -43,7 +45,7 @@ t.test('the store is PostgreSQL, or embedded PGlite on disk; never both, and dem
 })
 
 t.test('production needs identity, grants and Redis settings', async (t) => {
-  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL'] as const) {
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL', 'PROCEDURES_URL', 'PROCEDURES_API_KEY'] as const) {
     const env: Record<string, string> = { ...PRODUCTION }
     delete env[name]
     t.throws(() => loadConfig(env), { message: new RegExp(`${name} is required unless DEMO=true`) })

@@ -9,6 +9,7 @@ import pg from 'pg'
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import type { Logger } from 'pino'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
+import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/procedures/simulator.js'
 import { buildApp } from '../src/app.js'
 import type { Client } from '../src/auth/grants.js'
 import { signClientToken } from '../src/auth/sign-token.js'
@@ -27,6 +28,7 @@ interface Teardown {
 }
 
 export const TEST_CREDENTIALS = { username: 'lgsp-test', secret: 'test-secret-not-for-production' }
+export const TEST_PROCEDURES_KEY = 'procedures-test-key-not-for-production'
 export const ISSUER = 'https://idp.test.lgsp.local'
 export const AUDIENCE = 'lgsp-gateway-test'
 
@@ -45,6 +47,16 @@ export const TEST_CLIENTS: Client[] = [
   },
   { clientId: 'VN.TEST.VERIFY', name: 'Health app', status: 'active', grants: [{ service: 'citizens.verify', purposes: ['KCB'], rateLimitPerMinute: 3 }] },
   { clientId: 'VN.TEST.ADMIN', name: 'Administrators', status: 'active', admin: true, grants: [] },
+  {
+    clientId: 'VN.TEST.MOTCUA',
+    name: 'One-stop system',
+    status: 'active',
+    grants: [
+      { service: 'procedures.read' },
+      { service: 'dossiers.read', purposes: ['TTHC'] },
+      { service: 'dossiers.write', purposes: ['TTHC'] }
+    ]
+  },
   { clientId: 'VN.TEST.SUSPENDED', name: 'Retired system', status: 'suspended', grants: [{ service: 'citizens.read', purposes: ['TTHC'] }] }
 ]
 
@@ -141,6 +153,9 @@ export function testConfig (populationUrl: string, env: Record<string, string> =
     POPULATION_USERNAME: TEST_CREDENTIALS.username,
     POPULATION_SECRET: TEST_CREDENTIALS.secret,
     POPULATION_TIMEOUT_MS: '1000',
+    PROCEDURES_URL: 'http://127.0.0.1:9/api',
+    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
+    PROCEDURES_TIMEOUT_MS: '1000',
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     REDIS_URL: 'redis://127.0.0.1:6379',
@@ -214,6 +229,7 @@ export async function startSimulator (t: Teardown, options: { size?: number, see
 export interface TestGateway {
   app: FastifyInstance
   simulator: PopulationSimulator
+  procedures: ProceduresSimulator
   redisUrl: string
   /** The store settings it uses: pass them in `env` to build a second gateway on the same store. */
   storeEnv: Record<string, string>
@@ -229,6 +245,8 @@ export interface TestGatewayOptions {
 
 export async function buildTestGateway (t: Teardown, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const simulator = await startSimulator(t)
+  const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY, population: simulator.population })
+  t.teardown(() => procedures.close())
   const redisUrl = await testRedisUrl(t)
   const files = await tempFiles(t, {
     'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
@@ -238,6 +256,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   const storeEnv = Object.keys(given).length > 0 ? given : await testStoreEnv(t)
   const config = testConfig(simulator.url, {
     ...storeEnv,
+    PROCEDURES_URL: procedures.url,
     ...(options.env?.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: files['jwks.json'] as string } : {}),
     GRANTS_FILE: files['grants.json'] as string,
     REDIS_URL: redisUrl,
@@ -249,6 +268,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   return {
     app,
     simulator,
+    procedures,
     redisUrl,
     storeEnv,
     async headers (tokenOptions = {}) {

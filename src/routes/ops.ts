@@ -35,12 +35,13 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
     }
   }, async (_request, reply) => {
     const redis = app.redis
-    const [population, store, rateLimits] = await Promise.all([
+    const [population, procedures, store, rateLimits] = await Promise.all([
       timed(() => app.population.checkHealth()),
+      timed(() => app.procedures.checkHealth()),
       timed(() => app.store.ping()),
       redis === undefined ? undefined : timed(async () => { await redis.ping() })
     ])
-    const checks = { population, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }) }
+    const checks = { population, procedures, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }) }
     const ready = Object.values(checks).every((check) => check.status === 'up')
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })
   })

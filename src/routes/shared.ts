@@ -1,3 +1,6 @@
+import type { FastifyRequest } from 'fastify'
+import { officialIdOf } from '../plugins/app/auth.js'
+
 /** Schema fragments every protected route repeats. */
 
 export const SECURITY = [{ bearerAuth: [] }]
@@ -15,3 +18,12 @@ export const personalDataHeaders = {
   },
   required: ['x-purpose']
 }
+
+/** Who asks, for the upstream's own log: the request id and the acting official (X-User-Id). */
+export function callContext (request: FastifyRequest): { requestId: string, officialId?: string } {
+  const officialId = officialIdOf(request)
+  return { requestId: request.id, ...(officialId === undefined ? {} : { officialId }) }
+}
+
+export const LIMIT = { type: 'integer', minimum: 1, maximum: 100, default: 20 }
+export const CURSOR = { type: 'string', minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page' }

@@ -16,6 +16,9 @@ export async function openPostgres (config: { url: string, schema: string, poolS
   await setup.connect()
   try {
     await setup.query(`CREATE SCHEMA IF NOT EXISTS ${config.schema}`)
+  } catch (err) {
+    // two processes starting together: IF NOT EXISTS is not atomic, the loser sees a unique violation
+    if ((err as { code?: string }).code !== '23505') throw err
   } finally {
     await setup.end()
   }

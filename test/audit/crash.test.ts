@@ -6,7 +6,8 @@ import { Agent, request } from 'undici'
 import { verifyChain } from '../../src/audit/reader.js'
 import { projectRoot } from '../../src/paths.js'
 import { openDb, type StoreConfig } from '../../src/store/db.js'
-import { jwksOf, redisPrefix, signingKeys, signTestToken, startSimulator, tempFiles, TEST_CLIENTS, TEST_CREDENTIALS, AUDIENCE, ISSUER, testRedisUrl, testStoreEnv } from '../helper.js'
+import { startProceduresSimulator } from '../../adapters/procedures/simulator.js'
+import { jwksOf, redisPrefix, signingKeys, signTestToken, startSimulator, tempFiles, TEST_CLIENTS, TEST_CREDENTIALS, TEST_PROCEDURES_KEY, AUDIENCE, ISSUER, testRedisUrl, testStoreEnv } from '../helper.js'
 
 /**
  * kill -9 of a gateway under load: every response it sent had its audit record committed first, and no
@@ -41,6 +42,8 @@ async function startGateway (env: Record<string, string>): Promise<{ url: string
 
 t.test('kill -9 under load loses no committed audit record, and no response left without one', async (t) => {
   const simulator = await startSimulator(t)
+  const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY })
+  t.teardown(() => procedures.close())
   const redisUrl = await testRedisUrl(t)
   const storeEnv = await testStoreEnv(t)
   const files = await tempFiles(t, {
@@ -55,6 +58,8 @@ t.test('kill -9 under load loses no committed audit record, and no response left
     POPULATION_URL: simulator.url,
     POPULATION_USERNAME: TEST_CREDENTIALS.username,
     POPULATION_SECRET: TEST_CREDENTIALS.secret,
+    PROCEDURES_URL: procedures.url,
+    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     AUTH_JWKS_FILE: files['jwks.json'] as string,

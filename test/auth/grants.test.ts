@@ -1,6 +1,6 @@
 import t from 'tap'
 import { GrantsFileError, loadGrantsFile } from '../../src/auth/grants.js'
-import { buildTestGateway, tempFiles } from '../helper.js'
+import { buildTestGateway, tempFiles, TEST_CLIENTS } from '../helper.js'
 
 t.test('a service needs both the stored grant and the token scope; otherwise 403, never 404', async (t) => {
   const { app, simulator, headers } = await buildTestGateway(t)
@@ -74,7 +74,7 @@ t.test('admin routes need an admin client and the admin scope', async (t) => {
   const { app, headers } = await buildTestGateway(t)
   let res = await app.inject({ method: 'GET', url: '/admin/v1/clients', headers: await headers({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] }) })
   t.equal(res.statusCode, 200)
-  t.equal(res.json().length, 5)
+  t.equal(res.json().length, TEST_CLIENTS.length)
   res = await app.inject({ method: 'GET', url: '/admin/v1/clients/VN.TEST.LIMITED', headers: await headers({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] }) })
   t.match(res.json(), { clientId: 'VN.TEST.LIMITED', grants: [{ service: 'citizens.read', fields: ['fullName', 'dateOfBirth'] }] })
   res = await app.inject({ method: 'GET', url: '/admin/v1/clients/VN.NOBODY', headers: await headers({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] }) })

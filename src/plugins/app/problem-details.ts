@@ -15,6 +15,7 @@ export interface Problem {
   instance: string
   requestId: string
   errors?: FieldError[]
+  allowedStatuses?: string[]
 }
 
 // Fastify's own error codes and the gateway problem each one is.
@@ -97,7 +98,8 @@ export default fp(async function problemDetails (app) {
     if ('headers' in error && typeof error.headers === 'object' && error.headers !== null) reply.headers(error.headers)
     if (kind.status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"')
     const problem = problemFor(request, kind, detail ?? `${errors?.length ?? 0} field(s) failed validation`, errors)
-    sendProblem(reply, problem)
+    const extensions = 'extensions' in error && typeof error.extensions === 'object' ? error.extensions : {}
+    sendProblem(reply, { ...extensions, ...problem })
   })
 
   app.setNotFoundHandler(function (request, reply) {
@@ -109,6 +111,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid request (see `errors` for each failing field)',
   401: 'Missing, invalid or expired bearer token',
   403: 'The client is not granted this service or purpose (types forbidden, purpose-required, purpose-not-granted)',
+  409: 'Conflict with the current state (illegal status change, stale expectedSequence, Idempotency-Key reused for another request or still in progress)',
   429: 'Rate limit exceeded; Retry-After says when to try again',
   404: 'Not found',
   413: 'Request body too large',

@@ -17,6 +17,8 @@ export default fp(async function openapi (app) {
       info: API_INFO,
       tags: [
         { name: 'citizens', description: 'National population database' },
+        { name: 'procedures', description: 'Administrative-procedure catalogue of the provincial one-stop system' },
+        { name: 'dossiers', description: 'Dossiers of the provincial one-stop system' },
         { name: 'discovery', description: 'What the caller may use' },
         { name: 'admin', description: 'Administration (admin clients, admin scope)' },
         { name: 'audit', description: 'The tamper-evident audit trail and the data subject\'s access report (admin)' },

@@ -1,16 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { CallContext } from '../../../../adapters/population/port.js'
+import type { FastifyInstance } from 'fastify'
 import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
 import { NotFoundError, validationError } from '../../../errors.js'
-import { officialIdOf } from '../../../plugins/app/auth.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
 import { filterFields } from '../../../services.js'
-import { personalDataHeaders, SECURITY } from '../../shared.js'
-
-function callContext (request: FastifyRequest): CallContext {
-  const officialId = officialIdOf(request)
-  return { requestId: request.id, ...(officialId === undefined ? {} : { officialId }) }
-}
+import { callContext, personalDataHeaders, SECURITY } from '../../shared.js'
 
 export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { personalId: string } }>('/citizens/:personalId', {
@@ -36,7 +29,7 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
   }, async (request) => {
     const citizen = await app.population.findCitizenByPersonalId(request.params.personalId, callContext(request))
     if (citizen === undefined) throw new NotFoundError('No citizen has this personal id')
-    return filterFields(citizen, request.caller?.grant?.fields)
+    return filterFields(citizen, request.caller?.grant?.fields, 'citizens.read')
   })
 
   app.post<{ Body: IdentityClaim }>('/citizens/verify', {

@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import type { Client } from '../src/auth/grants.js'
+import { projectRoot } from '../src/paths.js'
+import {
+  BENCH_AUDIENCE, BENCH_ISSUER, benchRedis, benchStore, cleanUpOnSignals, createCleanup, createIdentity, describeMachine,
+  machineRows, markdownTable, median, runLoad, startGatewayProcess, startUpstreamsProcess, tempDir,
+  type Cleanup, type GatewayProcess, type LoadResult
+} from './shared.js'
+
+/**
+ * What auditing costs: GET /api/v1/citizens/{personalId} through the whole gateway (RS256 JWT, grant and purpose,
+ * rate limit in Redis, Ajv, field filter, SOAP adapter to the population simulator), audit on against audit off.
+ *
+ *   npm run bench:audit [-- --rounds 5 --duration 10 --warmup 10 --connections 50 --ids 1000]
+ *   BENCH_DATABASE_URL=postgres://…  a schema bench_<random> per gateway there, instead of an embedded PGlite each
+ *   BENCH_REDIS_URL=redis://…        that Redis instead of a private redis-server
+ *
+ * Audit off: both gateways come from one config (each with a store of its own, as PGlite is single-process); the one
+ * difference is buildApp's `audit: false`, which leaves out the audit hook and nothing else.
+ *
+ * Processes: each gateway runs in a child process of its own, the upstream simulators in a third, autocannon here.
+ * In one process, autocannon's clients, the simulator and the gateway would share one event loop: the time the
+ * simulator or the client spends would count as gateway latency, and the audit's share of the gateway's time would
+ * be diluted. The gateways take turns (warm-up on, warm-up off, then on/off for each round), so drift on the machine
+ * falls on both alike; the idle one only waits.
+ *
+ * Ids: connection i walks the list of personal ids (citizens 0 … ids-1 of the synthetic population) starting at
+ * i·ids/connections, so concurrent requests name different citizens and every id is asked for as often.
+ *
+ * Every response must be a 2xx: anything else fails the run. At the end, the audit-on gateway's chain must verify
+ * and hold at least one record per 2xx it sent, and the audit-off gateway's must be empty.
+ */
+
+const USAGE = 'usage: node dist/bench/audit.js [--rounds 5] [--duration 10] [--warmup <duration>] [--connections 50] [--ids 1000]'
+const RESULTS_FILE = join(projectRoot, 'bench', 'results-audit.md')
+const GOAL = 0.9
+const PAUSE_MS = 1000
+const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
+
+const CLIENTS: Client[] = [
+  {
+    clientId: 'VN.BENCH.MOTCUA',
+    name: 'Benchmark one-stop system',
+    status: 'active',
+    grants: [{
+      service: 'citizens.read',
+      purposes: ['TTHC'],
+      fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
+      // the most a grant may have (16,667 req/s), above what one gateway serves: the limiter counts in Redis but
+      // never refuses (and each gateway counts under a prefix of its own, so their rounds do not add up)
+      rateLimitPerMinute: 1_000_000
+    }]
+  },
+  { clientId: 'VN.BENCH.ADMIN', name: 'Benchmark administrators', status: 'active', admin: true, grants: [] }
+]
+
+interface Options {
+  rounds: number
+  duration: number
+  warmup: number
+  connections: number
+  ids: number
+}
+
+function parseOptions (argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string' },
+      connections: { type: 'string', default: '50' },
+      ids: { type: 'string', default: '1000' },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  const integer = (name: string, text: string, max: number): number => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be an integer 1…${max} (got ${text})`)
+    return value
+  }
+  const duration = integer('duration', values.duration, 3600)
+  return {
+    rounds: integer('rounds', values.rounds, 100),
+    duration,
+    warmup: integer('warmup', values.warmup ?? String(duration), 3600),
+    connections: integer('connections', values.connections, 10_000),
+    ids: integer('ids', values.ids, 5000) // the simulator's default population is 5000 citizens
+  }
+}
+
+class UsageError extends Error {}
+class BenchFailure extends Error {}
+
+interface Variant {
+  name: 'audit on' | 'audit off'
+  audit: boolean
+  gateway: GatewayProcess
+  warmup?: LoadResult
+  rounds: LoadResult[]
+}
+
+const figure = (value: number, digits = 2): string => Number.isFinite(value) ? String(Number(value.toFixed(digits))) : '–'
+
+function describeRound (label: string, variant: Variant, result: LoadResult): string {
+  return `${label.padEnd(10)} ${variant.name.padEnd(9)} ${figure(result.requestsPerSecond, 0).padStart(7)} req/s  ` +
+    `p50 ${figure(result.latencyP50Ms).padStart(7)} ms  p99 ${figure(result.latencyP99Ms).padStart(7)} ms  (${result.ok} responses in ${result.durationSeconds} s)`
+}
+
+async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
+  const machine = describeMachine()
+  const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+
+  const identity = await createIdentity(await tempDir(cleanup, 'lgsp-bench-audit-'), CLIENTS)
+  const redis = await benchRedis(cleanup, env.redisUrl)
+  const credentials = { username: 'lgsp-bench', secret: randomBytes(24).toString('base64url') }
+  const proceduresApiKey = randomBytes(24).toString('base64url')
+  const upstreams = await startUpstreamsProcess(cleanup, { credentials, proceduresApiKey, ids: options.ids })
+  log(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}; Redis: ${redis.description} at ${redis.url}`)
+
+  const config = {
+    DEMO: 'false',
+    // warnings and errors (an audit record not committed, Redis away) still show; nothing per request
+    LOG_LEVEL: 'warn',
+    POPULATION_URL: upstreams.populationUrl,
+    POPULATION_USERNAME: credentials.username,
+    POPULATION_SECRET: credentials.secret,
+    // not called by the citizen lookup, but a production-shaped gateway has it
+    PROCEDURES_URL: upstreams.proceduresUrl,
+    PROCEDURES_API_KEY: proceduresApiKey,
+    AUTH_ISSUER: BENCH_ISSUER,
+    AUTH_AUDIENCE: BENCH_AUDIENCE,
+    AUTH_JWKS_FILE: identity.jwksFile,
+    GRANTS_FILE: identity.grantsFile,
+    REDIS_URL: redis.url,
+    RATE_LIMIT_PER_MINUTE: '1000000'
+  }
+  const variants: Variant[] = []
+  let storeDescription = ''
+  for (const [name, audit] of [['audit on', true], ['audit off', false]] as const) {
+    const store = await benchStore(cleanup, env.databaseUrl)
+    storeDescription = store.description
+    const gatewayEnv = { ...config, ...store.env, RATE_LIMIT_PREFIX: `${redis.prefix}${audit ? 'on' : 'off'}:` }
+    const gateway = await startGatewayProcess(cleanup, `gateway (${name})`, { env: gatewayEnv, audit })
+    log(`gateway (${name}) at ${gateway.url}, store ${store.description}`)
+    variants.push({ name, audit, gateway, rounds: [] })
+  }
+
+  // long enough for the whole run, so no token expires under load
+  const ttlSeconds = 3600 + (options.rounds * options.duration + options.warmup) * 2
+  const headers = {
+    authorization: `Bearer ${await identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], ttlSeconds)}`,
+    'x-purpose': PURPOSE,
+    'x-user-id': 'canbo.motcua.01'
+  }
+  const paths = upstreams.personalIds.map((personalId) => `/api/v1/citizens/${personalId}`)
+
+  // One call each before any load: the gateway answers with the granted fields only.
+  for (const variant of variants) {
+    const response = await fetch(`${variant.gateway.url}${paths[0] ?? ''}`, { headers })
+    const body = await response.json() as Record<string, unknown>
+    if (response.status !== 200 || typeof body.fullName !== 'string' || 'fatherFullName' in body) {
+      throw new BenchFailure(`gateway (${variant.name}) answered the first lookup with ${response.status}: ${JSON.stringify(body)}`)
+    }
+  }
+
+  const round = async (variant: Variant, label: string, durationSeconds: number): Promise<LoadResult> => {
+    await sleep(PAUSE_MS)
+    const result = await runLoad({ url: variant.gateway.url, paths, headers, connections: options.connections, durationSeconds, signal: stopping })
+    if (stopping.aborted) throw new BenchFailure('interrupted')
+    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+      throw new BenchFailure(`${label}, ${variant.name}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors ` +
+        `(${result.timeouts} timeouts), ${result.ok} 2xx; responses by status: ${JSON.stringify(result.statusCounts)}`)
+    }
+    log(describeRound(label, variant, result))
+    return result
+  }
+
+  log(`\n${options.connections} connections, ${paths.length} distinct personal ids; warm-up ${options.warmup} s, ` +
+    `then ${options.rounds} round${options.rounds === 1 ? '' : 's'} of ${options.duration} s per variant`)
+  for (const variant of variants) variant.warmup = await round(variant, 'warm-up', options.warmup)
+  for (let index = 1; index <= options.rounds; index++) {
+    for (const variant of variants) variant.rounds.push(await round(variant, `round ${index}`, options.duration))
+  }
+
+  // Audit on wrote (at least) one record per 2xx, in a chain that verifies; audit off wrote none.
+  log('\nverifying the audit chains…')
+  const admin = { authorization: `Bearer ${await identity.sign('VN.BENCH.ADMIN', ['admin'], ttlSeconds)}` }
+  for (const variant of variants) {
+    const response = await fetch(`${variant.gateway.url}/admin/v1/audit/verify`, { headers: admin })
+    const verification = await response.json() as { intact?: boolean, checked?: number }
+    const served = 1 + (variant.warmup?.ok ?? 0) + variant.rounds.reduce((sum, result) => sum + result.ok, 0)
+    const expected = variant.audit ? verification.intact === true && (verification.checked ?? 0) >= served : verification.checked === 0
+    if (response.status !== 200 || !expected) {
+      throw new BenchFailure(`gateway (${variant.name}): audit chain ${JSON.stringify(verification)} (status ${response.status}) ` +
+        `after ${served} 2xx responses; expected ${variant.audit ? 'an intact chain with at least one record each' : 'no records'}`)
+    }
+    log(`gateway (${variant.name}): ${verification.checked ?? 0} audit records${variant.audit ? ', chain intact' : ''}`)
+  }
+
+  const report = renderReport(options, variants, machine, storeDescription, redis.description)
+  process.stdout.write(`\n${report}`)
+  await writeFile(RESULTS_FILE, report)
+  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
+}
+
+function renderReport (options: Options, variants: Variant[], machine: ReturnType<typeof describeMachine>, store: string, redis: string): string {
+  const [on, off] = variants as [Variant, Variant]
+  const summary = (variant: Variant): { rps: number, p50: number, p99: number } => ({
+    rps: median(variant.rounds.map((result) => result.requestsPerSecond)),
+    p50: median(variant.rounds.map((result) => result.latencyP50Ms)),
+    p99: median(variant.rounds.map((result) => result.latencyP99Ms))
+  })
+  const [sOn, sOff] = [summary(on), summary(off)]
+  const ratio = sOn.rps / sOff.rps
+  const verdict = ratio >= GOAL ? 'goal met' : 'BELOW the goal'
+
+  const right: Array<'l' | 'r'> = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']
+  const summaryTable = markdownTable(['Variant', 'req/s (median)', 'p50 ms (median)', 'p99 ms (median)'], [
+    ...([[on, sOn], [off, sOff]] as const).map(([variant, s]) => [variant.name, figure(s.rps, 0), figure(s.p50), figure(s.p99)]),
+    ['on / off', figure(ratio, 3), figure(sOn.p50 / sOff.p50, 3), figure(sOn.p99 / sOff.p99, 3)]
+  ], right)
+  const roundsTable = markdownTable(
+    ['Round', 'on req/s', 'on p50 ms', 'on p99 ms', 'off req/s', 'off p50 ms', 'off p99 ms', 'on/off req/s'],
+    on.rounds.map((resultOn, index) => {
+      const resultOff = off.rounds[index] as LoadResult
+      return [String(index + 1), figure(resultOn.requestsPerSecond, 0), figure(resultOn.latencyP50Ms), figure(resultOn.latencyP99Ms),
+        figure(resultOff.requestsPerSecond, 0), figure(resultOff.latencyP50Ms), figure(resultOff.latencyP99Ms),
+        figure(resultOn.requestsPerSecond / resultOff.requestsPerSecond, 3)]
+    }),
+    right)
+  const setup = markdownTable(['', ''], [
+    ...machineRows(machine),
+    ['Store', store],
+    ['Redis', redis],
+    ['Load', `${options.connections} connections, ${options.ids} distinct personal ids, ${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.duration} s per variant (alternating), warm-up ${options.warmup} s each`]
+  ])
+
+  return `# Audit cost: GET /api/v1/citizens/{personalId}
+
+Made by \`npm run bench:audit\` (bench/audit.ts). The same gateway, audit on and audit off (\`buildApp(config, { audit: false })\`),
+each in its own process, behind them the upstream simulators (SOAP population database, procedures) in a third;
+autocannon in the benchmark's own process.
+A request: RS256 JWT, grant and purpose, rate limit in Redis, Ajv, SOAP call to the simulator, field filter, and with
+audit on a hash-chained audit record committed before the response leaves.
+
+${setup}
+
+## Summary
+
+Median over the rounds; req/s counts 2xx responses (every response was a 2xx).
+
+${summaryTable}
+
+Throughput with audit on is **${figure(ratio * 100, 1)} %** of audit off (goal ≥ ${GOAL * 100} %: ${verdict}).
+
+## Rounds
+
+${roundsTable}
+`
+}
+
+const cleanup = createCleanup()
+const stopping = new AbortController()
+cleanUpOnSignals(cleanup, () => stopping.abort())
+let exitCode = 0
+try {
+  const options = parseOptions(process.argv.slice(2))
+  await run(options, {
+    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
+    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
+  }, cleanup, stopping.signal)
+} catch (err) {
+  if (!stopping.signal.aborted) {
+    exitCode = 1
+    if (err instanceof UsageError) process.stderr.write(`${err.message}\n${USAGE}\n`)
+    else if (err instanceof BenchFailure) process.stderr.write(`\nFAILED: ${err.message}\n`)
+    else process.stderr.write(`\nFAILED: ${(err as Error).stack ?? String(err)}\n`)
+  }
+}
+await cleanup.run()
+process.exit(stopping.signal.aborted ? 130 : exitCode)

@@ -1,0 +1,497 @@
+import { fork } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { constants, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import autocannon from 'autocannon'
+import { Redis } from 'ioredis'
+import { exportJWK, generateKeyPair } from 'jose'
+import pg from 'pg'
+import type { Client } from '../src/auth/grants.js'
+import { signClientToken } from '../src/auth/sign-token.js'
+import { startPrivateRedis } from '../src/private-redis.js'
+
+/**
+ * Building blocks for the benchmarks under bench/: a cleanup stack that also runs on Ctrl-C, a throwaway identity
+ * provider (RS256 key, JWKS and grants files), Redis and store for one run, the upstream simulators and gateways
+ * each in a child process of their own, an autocannon round, and the figures and tables of a report.
+ *
+ * This module is also the entry point of those child processes (`node dist/bench/shared.js --bench-child`, started
+ * by startUpstreamsProcess and startGatewayProcess): a server under measurement then has an event loop to itself,
+ * not one shared with autocannon or with the other servers.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanup
+
+export interface Cleanup {
+  /** Registers a step; steps run last registered first (a gateway stops before its store is removed). */
+  add (name: string, step: () => unknown): void
+  /** Runs every step once, even when some fail; later calls wait for the same run. */
+  run (): Promise<void>
+  /** Throws once run() has begun: nothing new should start while (or after) everything is being stopped. */
+  assertOpen (what: string): void
+}
+
+const STEP_TIMEOUT_MS = 30_000
+
+export function createCleanup (): Cleanup {
+  const steps: Array<{ name: string, step: () => unknown }> = []
+  let running: Promise<void> | undefined
+  return {
+    add (name, step) { steps.push({ name, step }) },
+    assertOpen (what) {
+      if (running !== undefined) throw new Error(`not starting ${what}: cleaning up`)
+    },
+    async run () {
+      running ??= (async () => {
+        for (let next = steps.pop(); next !== undefined; next = steps.pop()) {
+          let timer: NodeJS.Timeout | undefined
+          try {
+            await Promise.race([
+              Promise.resolve().then(next.step),
+              new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('timed out')), STEP_TIMEOUT_MS) })
+            ])
+          } catch (err) {
+            process.stderr.write(`cleanup: ${next.name}: ${(err as Error).message}\n`)
+          } finally {
+            clearTimeout(timer)
+          }
+        }
+      })()
+      await running
+    }
+  }
+}
+
+/**
+ * Ctrl-C (or SIGTERM): `stopping` first (e.g. stop the running autocannon), then the cleanup stack, then exit
+ * 128+signal. A second Ctrl-C exits at once.
+ */
+export function cleanUpOnSignals (cleanup: Cleanup, stopping: () => void = () => {}): void {
+  let interrupted = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const code = 128 + (constants.signals[signal] ?? 2)
+    if (interrupted) process.exit(code)
+    interrupted = true
+    process.stderr.write(`\n${signal}: stopping and cleaning up (again to exit at once)\n`)
+    stopping()
+    void cleanup.run().finally(() => process.exit(code))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}
+
+export async function tempDir (cleanup: Cleanup, prefix: string): Promise<string> {
+  cleanup.assertOpen(`a temp dir ${prefix}…`)
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  cleanup.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identity: the gateway verifies real RS256 tokens against a JWKS file, as in production
+
+export const BENCH_ISSUER = 'https://idp.bench.lgsp.local'
+export const BENCH_AUDIENCE = 'lgsp-gateway-bench'
+
+export interface BenchIdentity {
+  jwksFile: string
+  grantsFile: string
+  sign (clientId: string, scopes: string[], ttlSeconds: number): Promise<string>
+}
+
+/** A fresh RS256 key, its JWKS and the given clients' grants file, written into `dir`. */
+export async function createIdentity (dir: string, clients: Client[]): Promise<BenchIdentity> {
+  const kid = `bench-${randomUUID()}`
+  const { privateKey, publicKey } = await generateKeyPair('RS256')
+  const jwksFile = join(dir, 'jwks.json')
+  const grantsFile = join(dir, 'grants.json')
+  await writeFile(jwksFile, JSON.stringify({ keys: [{ ...await exportJWK(publicKey), kid, alg: 'RS256', use: 'sig' }] }))
+  await writeFile(grantsFile, JSON.stringify({ clients }))
+  return {
+    jwksFile,
+    grantsFile,
+    sign: async (clientId, scopes, ttlSeconds) => await signClientToken({
+      clientId, scopes, issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE, key: privateKey, kid, alg: 'RS256', ttlSeconds
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Redis and store for one run
+
+export interface BenchRedis {
+  url: string
+  /** A key prefix of this run's own (RATE_LIMIT_PREFIX, or the start of several): keys under it are deleted at cleanup. */
+  prefix: string
+  description: string
+}
+
+/** The given Redis, or a private redis-server; either way a key prefix of the run's own. */
+export async function benchRedis (cleanup: Cleanup, givenUrl: string | undefined): Promise<BenchRedis> {
+  cleanup.assertOpen('Redis')
+  let url = givenUrl
+  if (url === undefined) {
+    const redis = await startPrivateRedis()
+    if (redis === undefined) throw new Error('no Redis: set BENCH_REDIS_URL=redis://… or install redis-server')
+    cleanup.add('stop private redis-server', () => redis.stop())
+    url = redis.url
+  }
+  const prefix = `lgsp:bench:${randomUUID()}:`
+  const keysUrl = url
+  cleanup.add(`delete Redis keys ${prefix}*`, async () => {
+    const client = new Redis(keysUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+    client.on('error', () => {})
+    try {
+      try {
+        await client.connect()
+      } catch (err) {
+        // a private redis-server that already stopped (a Ctrl-C reaches it too) took its keys with it
+        if (givenUrl === undefined) return
+        throw err
+      }
+      for await (const keys of client.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
+        if (keys.length > 0) await client.del(...keys)
+      }
+    } finally {
+      client.disconnect()
+    }
+  })
+  return { url, prefix, description: givenUrl === undefined ? 'private redis-server' : 'BENCH_REDIS_URL' }
+}
+
+export interface BenchStore {
+  /** DATABASE_URL + DATABASE_SCHEMA, or STORE_DIR. */
+  env: Record<string, string>
+  driver: 'postgres' | 'pglite'
+  description: string
+}
+
+/**
+ * A store no one else uses, removed at cleanup: a schema `bench_<random>` on `databaseUrl` (PostgreSQL), else an
+ * embedded PGlite in a temp dir. PGlite is single-process, so every gateway process needs a store of its own.
+ */
+export async function benchStore (cleanup: Cleanup, databaseUrl: string | undefined): Promise<BenchStore> {
+  if (databaseUrl === undefined) {
+    const dir = await tempDir(cleanup, 'lgsp-bench-store-')
+    return { env: { STORE_DIR: dir }, driver: 'pglite', description: `PGlite (embedded) in ${tmpdir()}` }
+  }
+  cleanup.assertOpen('a PostgreSQL schema')
+  const schema = `bench_${randomBytes(8).toString('hex')}`
+  cleanup.add(`drop schema ${schema}`, async () => {
+    const client = new pg.Client({ connectionString: databaseUrl })
+    await client.connect()
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    } finally {
+      await client.end()
+    }
+  })
+  return { env: { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema }, driver: 'postgres', description: 'PostgreSQL (BENCH_DATABASE_URL)' }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Servers in child processes
+
+const CHILD_FLAG = '--bench-child'
+
+export interface UpstreamsOptions {
+  /** The population simulator's credentials (POPULATION_USERNAME / POPULATION_SECRET). */
+  credentials: { username: string, secret: string }
+  /** The procedures simulator's API key (PROCEDURES_API_KEY). */
+  proceduresApiKey: string
+  /** How many personal ids (citizens 0 … ids-1) to hand back. */
+  ids: number
+  seed?: number
+  size?: number
+}
+
+type ChildSpec =
+  | { role: 'upstreams', options: UpstreamsOptions }
+  | { role: 'gateway', env: Record<string, string>, audit: boolean }
+
+type ChildMessage =
+  | { type: 'ready', urls: Record<string, string>, personalIds: string[] }
+  | { type: 'failed', message: string }
+
+interface ChildProcessHandle {
+  urls: Record<string, string>
+  personalIds: string[]
+  stop (): Promise<void>
+}
+
+const START_TIMEOUT_MS = 120_000
+
+async function startChild (cleanup: Cleanup, name: string, spec: ChildSpec): Promise<ChildProcessHandle> {
+  cleanup.assertOpen(name)
+  // detached: a Ctrl-C in the terminal reaches only this process, which stops the children in order (a gateway
+  // drains its audit writer and closes its store). Should this process die, a child sees its IPC channel
+  // disconnect and closes itself.
+  const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null
+  const stop = async (): Promise<void> => {
+    if (gone()) return
+    const exited = once(child, 'exit')
+    if (child.connected) child.send({ type: 'stop' })
+    else child.kill('SIGTERM')
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(kill)
+  }
+  cleanup.add(`stop ${name}`, stop)
+
+  const ready = await new Promise<{ urls: Record<string, string>, personalIds: string[] }>((resolve, reject) => {
+    const settle = (): void => {
+      clearTimeout(timer)
+      child.off('exit', onExit)
+      child.off('message', onMessage)
+    }
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      settle()
+      reject(new Error(`${name} exited (${code ?? signal ?? ''}) before it was ready`))
+    }
+    const onMessage = (message: ChildMessage): void => {
+      settle()
+      if (message.type === 'ready') resolve(message)
+      else reject(new Error(`${name} failed to start: ${message.message}`))
+    }
+    const timer = setTimeout(() => { settle(); reject(new Error(`${name} not ready after ${START_TIMEOUT_MS / 1000} s`)) }, START_TIMEOUT_MS)
+    child.on('exit', onExit)
+    child.on('message', onMessage)
+    child.send({ type: 'start', spec })
+  })
+  return { ...ready, stop }
+}
+
+export interface UpstreamsProcess {
+  /** The population simulator's SOAP endpoint (POPULATION_URL). */
+  populationUrl: string
+  /** The procedures simulator's base URL (PROCEDURES_URL). */
+  proceduresUrl: string
+  /** Personal ids of citizens 0 … ids-1 of the synthetic population both simulators share. */
+  personalIds: string[]
+  stop (): Promise<void>
+}
+
+/** The upstream simulators (SOAP population database, one-stop procedures system) together in one process of their own. */
+export async function startUpstreamsProcess (cleanup: Cleanup, options: UpstreamsOptions): Promise<UpstreamsProcess> {
+  const { urls, personalIds, stop } = await startChild(cleanup, 'upstream simulators', { role: 'upstreams', options })
+  return { populationUrl: urls.population ?? '', proceduresUrl: urls.procedures ?? '', personalIds, stop }
+}
+
+export interface GatewayProcess {
+  /** The origin, http://127.0.0.1:port. */
+  url: string
+  stop (): Promise<void>
+}
+
+/** A gateway built by buildApp(loadConfig(env), { audit }) in its own process, on 127.0.0.1 and an ephemeral port. */
+export async function startGatewayProcess (cleanup: Cleanup, name: string, options: { env: Record<string, string>, audit: boolean }): Promise<GatewayProcess> {
+  const { urls, stop } = await startChild(cleanup, name, { role: 'gateway', ...options })
+  return { url: urls.gateway ?? '', stop }
+}
+
+async function serveAsChild (): Promise<void> {
+  const send = async (message: ChildMessage): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      if (process.send === undefined) resolve()
+      else process.send(message, undefined, {}, () => resolve())
+    })
+  }
+  // A stop may come at any time, even while the server is starting: it then closes as soon as it has started.
+  let close: (() => Promise<void>) | undefined
+  let stopping = false
+  let closing = false
+  const closeAndExit = (): void => {
+    if (close === undefined || closing) return
+    closing = true
+    close().then(() => process.exit(0), (err: unknown) => {
+      process.stderr.write(`closing failed: ${(err as Error).message}\n`)
+      process.exit(1)
+    })
+  }
+  const stop = (): void => {
+    if (stopping) return
+    stopping = true
+    closeAndExit()
+  }
+  process.on('message', (message: { type?: string }) => { if (message.type === 'stop') stop() })
+  process.on('disconnect', stop)
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+
+  const [start] = await once(process, 'message') as [{ type: 'start', spec: ChildSpec }]
+  try {
+    const { spec } = start
+    if (spec.role === 'upstreams') {
+      const { startPopulationSimulator } = await import('../adapters/population/simulator.js')
+      const { startProceduresSimulator } = await import('../adapters/procedures/simulator.js')
+      const { credentials, proceduresApiKey, ids, seed, size } = spec.options
+      const population = await startPopulationSimulator({
+        credentials,
+        host: '127.0.0.1',
+        port: 0,
+        ...(seed === undefined ? {} : { seed }),
+        ...(size === undefined ? {} : { size })
+      })
+      // the same synthetic people apply for procedures, as in demo mode
+      const procedures = await startProceduresSimulator({
+        apiKey: proceduresApiKey, population: population.population, host: '127.0.0.1', port: 0, ...(seed === undefined ? {} : { seed })
+      })
+      close = async () => { await Promise.all([population.close(), procedures.close()]) }
+      const personalIds = Array.from({ length: ids }, (_, index) => population.population.citizenAt(index).personalId)
+      if (!stopping) await send({ type: 'ready', urls: { population: population.url, procedures: procedures.url }, personalIds })
+    } else {
+      const { buildApp } = await import('../src/app.js')
+      const { loadConfig } = await import('../src/config.js')
+      const app = await buildApp(loadConfig(spec.env), { audit: spec.audit })
+      close = () => app.close()
+      await app.listen({ host: '127.0.0.1', port: 0 })
+      const address = app.server.address()
+      if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address')
+      if (!stopping) await send({ type: 'ready', urls: { gateway: `http://127.0.0.1:${address.port}` }, personalIds: [] })
+    }
+  } catch (err) {
+    if (!stopping) await send({ type: 'failed', message: (err as Error).stack ?? String(err) })
+    process.exit(1)
+  }
+  if (stopping) closeAndExit() // asked to stop while starting
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load
+
+export interface LoadOptions {
+  /** The gateway's origin. */
+  url: string
+  /** Request paths; each connection walks all of them, starting at its own offset. */
+  paths: string[]
+  headers: Record<string, string>
+  connections: number
+  durationSeconds: number
+  /** Aborting stops autocannon; the figures so far are still returned (an aborted signal: nothing is started). */
+  signal?: AbortSignal
+}
+
+export interface LoadResult {
+  /** 2xx responses per second of the round. */
+  requestsPerSecond: number
+  /** Latency percentiles of 2xx responses, in milliseconds. */
+  latencyP50Ms: number
+  latencyP99Ms: number
+  responses: number
+  ok: number
+  non2xx: number
+  /** Connection errors, timeouts included. */
+  errors: number
+  timeouts: number
+  statusCounts: Record<string, number>
+  durationSeconds: number
+}
+
+/**
+ * One autocannon round against `paths`, in this process (which should have nothing else to do meanwhile: its event
+ * loop times the responses). Connection i starts at path i·(paths/connections), so at any moment the connections
+ * ask for different records, and every path is asked for equally often.
+ */
+export async function runLoad (options: LoadOptions): Promise<LoadResult> {
+  const { paths } = options
+  if (paths.length === 0) throw new Error('runLoad needs at least one path')
+  const step = Math.max(1, Math.floor(paths.length / options.connections))
+  let nextClient = 0
+  const requests = (offset: number): autocannon.Request[] =>
+    [...paths.slice(offset), ...paths.slice(0, offset)].map((path) => ({ method: 'GET', path }))
+
+  if (options.signal?.aborted === true) throw new Error('load not started: aborted')
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration: options.durationSeconds,
+      headers: options.headers,
+      requests: requests(0),
+      setupClient (client) { client.setRequests(requests((nextClient++ * step) % paths.length)) }
+    }, (err, finished) => { if (err !== null && err !== undefined) reject(err as Error); else resolve(finished) })
+    options.signal?.addEventListener('abort', () => instance.stop(), { once: true })
+  })
+
+  const statusCounts: Record<string, number> = {}
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = Number(count ?? 0)
+  return {
+    requestsPerSecond: result.duration > 0 ? result['2xx'] / result.duration : 0,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    responses: result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'],
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCounts,
+    durationSeconds: result.duration
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures and report
+
+export function median (values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** A GitHub-flavoured markdown table, padded to be read as plain text too; `align` 'r' right-aligns a column. */
+export function markdownTable (header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>, align: ReadonlyArray<'l' | 'r'> = []): string {
+  const cells = [header, ...rows].map((row) => row.map(String))
+  const widths = header.map((_, column) => Math.max(3, ...cells.map((row) => (row[column] ?? '').length)))
+  const line = (row: readonly string[]): string =>
+    `| ${widths.map((width, column) => align[column] === 'r' ? (row[column] ?? '').padStart(width) : (row[column] ?? '').padEnd(width)).join(' | ')} |`
+  const rule = `| ${widths.map((width, column) => align[column] === 'r' ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width)).join(' | ')} |`
+  const [head = [], ...body] = cells
+  return [line(head), rule, ...body.map(line)].join('\n')
+}
+
+export interface Machine {
+  cpuModel: string
+  cores: number
+  node: string
+  os: string
+  memoryGiB: number
+  /** 1-minute load average when the run started: a busy machine makes every figure noisier. */
+  loadAverage: number
+  date: string
+}
+
+export function describeMachine (): Machine {
+  const cpuList = cpus()
+  return {
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    cores: cpuList.length,
+    node: process.version,
+    os: `${type()} ${release()}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    date: new Date().toISOString()
+  }
+}
+
+export function machineRows (machine: Machine): Array<[string, string]> {
+  return [
+    ['CPU', `${machine.cpuModel}, ${machine.cores} cores`],
+    ['Memory', `${machine.memoryGiB} GiB`],
+    ['OS', machine.os],
+    ['Node', machine.node],
+    ['Date', machine.date],
+    ['Load average (1 min) at start', String(machine.loadAverage)]
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+if (process.argv[2] === CHILD_FLAG && process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  await serveAsChild()
+}
