@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici'
+import { Pool, type Dispatcher } from 'undici'
 import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../src/errors.js'
 
 /** What every undici-based adapter needs: a deadline, a bounded body read, and errors the gateway can answer with. */
@@ -32,4 +32,66 @@ export async function readBody (body: Dispatcher.ResponseData['body'], upstream:
 export function deadline (timeoutMs: number, signal?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs)
   return signal === undefined ? timeout : AbortSignal.any([timeout, signal])
+}
+
+export interface PoolOptions {
+  connections: number
+  connectTimeoutMs: number
+  /** Deadline for one call; also the headers and body timeouts, so a stalled upstream cannot outlast it. */
+  timeoutMs: number
+}
+
+/** A keep-alive connection pool to one upstream origin. */
+export function upstreamPool (origin: string, options: PoolOptions): Pool {
+  return new Pool(origin, {
+    connections: options.connections,
+    connectTimeout: options.connectTimeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    keepAliveTimeout: 10_000
+  })
+}
+
+export interface Exchange {
+  upstream: string
+  maxResponseBytes: number
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+/**
+ * One request under the deadline: the status and the (bounded) body text. Transport failures become coded
+ * upstream errors, and a 503 is the upstream saying it is unavailable, whatever its body says.
+ */
+export async function exchange (pool: Pool, request: Omit<Dispatcher.RequestOptions, 'signal'>, { upstream, maxResponseBytes, timeoutMs, signal }: Exchange): Promise<{ status: number, text: string }> {
+  let status: number
+  let text: string
+  try {
+    const response = await pool.request({ ...request, signal: deadline(timeoutMs, signal) })
+    status = response.statusCode
+    text = await readBody(response.body, upstream, maxResponseBytes)
+  } catch (err) {
+    if (err instanceof UpstreamError) throw err
+    throw transportError(upstream, err, timeoutMs)
+  }
+  if (status === 503) throw new UpstreamUnavailableError(upstream)
+  return { status, text }
+}
+
+export interface JsonAnswer {
+  status: number
+  /** The parsed body; undefined when it is not JSON. */
+  json: unknown
+}
+
+/** exchange() for JSON upstreams; whether the body is what was promised is the caller's mapping to decide. */
+export async function exchangeJson (pool: Pool, request: Omit<Dispatcher.RequestOptions, 'signal'>, options: Exchange): Promise<JsonAnswer> {
+  const { status, text } = await exchange(pool, request, options)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status, json }
 }

@@ -1,6 +1,5 @@
-import { Pool } from 'undici'
-import { UpstreamError, UpstreamUnavailableError } from '../../src/errors.js'
-import { deadline, readBody, transportError } from '../upstream-http.js'
+import { UpstreamError } from '../../src/errors.js'
+import { deadline, exchange, transportError, upstreamPool } from '../upstream-http.js'
 import { citizenFromXml, MappingError } from './mapping.js'
 import type { CallContext, Citizen, PopulationPort } from './port.js'
 import { signRequest } from './signature.js'
@@ -31,40 +30,23 @@ const NOT_FOUND = '1'
 
 export function createPopulationClient (options: PopulationClientOptions): PopulationPort {
   const endpoint = new URL(options.url)
-  const pool = new Pool(endpoint.origin, {
-    connections: options.connections,
-    connectTimeout: options.connectTimeoutMs,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 10_000
-  })
+  const pool = upstreamPool(endpoint.origin, options)
   const maxResponseBytes = options.maxResponseBytes ?? 1_048_576
 
   async function call (content: XmlObject, signal?: AbortSignal): Promise<XmlObject> {
     const timestamp = Date.now().toString()
-    let status: number
-    let text: string
-    try {
-      const response = await pool.request({
-        method: 'POST',
-        path: endpoint.pathname + endpoint.search,
-        headers: {
-          'content-type': SOAP_CONTENT_TYPE,
-          soapaction: SOAP_ACTION,
-          timestamp,
-          authorization: signRequest(endpoint.href, options.username, options.secret, timestamp)
-        },
-        body: buildEnvelope(OPERATION, content),
-        signal: deadline(options.timeoutMs, signal)
-      })
-      status = response.statusCode
-      text = await readBody(response.body, UPSTREAM, maxResponseBytes)
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err
-      throw transportError(UPSTREAM, err, options.timeoutMs)
-    }
+    const { status, text } = await exchange(pool, {
+      method: 'POST',
+      path: endpoint.pathname + endpoint.search,
+      headers: {
+        'content-type': SOAP_CONTENT_TYPE,
+        soapaction: SOAP_ACTION,
+        timestamp,
+        authorization: signRequest(endpoint.href, options.username, options.secret, timestamp)
+      },
+      body: buildEnvelope(OPERATION, content)
+    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs: options.timeoutMs, ...(signal === undefined ? {} : { signal }) })
 
-    if (status === 503) throw new UpstreamUnavailableError(UPSTREAM)
     let envelope
     try {
       envelope = parseEnvelope(text)

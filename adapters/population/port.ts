@@ -1,3 +1,4 @@
+import type { CallContext as SharedCallContext } from '../shared/call.js'
 import type { Gender } from '../../src/domain/personal-id.js'
 
 /** What the gateway needs from the national population database, in the gateway's own terms. */
@@ -27,13 +28,9 @@ export interface Citizen {
 }
 
 /** Who asks and why: the upstream logs these with every lookup, as the national database requires. */
-export interface CallContext {
-  requestId: string
-  /** The official acting inside the calling system (X-User-Id). */
-  officialId?: string
+export interface CallContext extends SharedCallContext {
   /** Public-service code the lookup serves; the adapter's configured default otherwise. */
   serviceCode?: string
-  signal?: AbortSignal
 }
 
 export interface PopulationPort {

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyReply } from 'fastify'
 import { citizenToXml } from './mapping.js'
 import { verifySignature } from './signature.js'
 import { buildEnvelope, buildFault, NAMESPACE, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
 import { syntheticPopulation, type SyntheticPopulation } from './synthetic.js'
+import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
 
 /**
  * A real SOAP 1.1 server speaking the population database's protocol over seeded synthetic citizens.
@@ -12,13 +12,9 @@ import { syntheticPopulation, type SyntheticPopulation } from './synthetic.js'
 
 export const ENDPOINT_PATH = '/ws/dancu'
 
-export interface SimulatorFaults {
-  /** Wait this long before answering. */
-  delayMs?: number
+export interface SimulatorFaults extends TransportFaults {
   /** Answer every call with this HTTP status and a soap:Server fault. */
   status?: number
-  /** Drop the connection without an answer. */
-  reset?: boolean
 }
 
 export interface PopulationSimulatorOptions {
@@ -72,12 +68,8 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
 
   app.post(ENDPOINT_PATH, async (request, reply) => {
     hits++
-    const { delayMs, status, reset } = state.faults
-    if (delayMs !== undefined) await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => {})
-    if (reset === true) {
-      request.raw.socket.destroy()
-      return reply.hijack()
-    }
+    const { status } = state.faults
+    if (await applyTransportFaults(request, reply, state.faults, closing.signal)) return reply
     if (status !== undefined) return fault(reply, status, { faultcode: 'Server', faultstring: 'Hệ thống đang bận, vui lòng thử lại sau' })
 
     const url = `http://${request.headers.host ?? ''}${request.url}`
@@ -124,13 +116,10 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     return reply.type(SOAP_CONTENT_TYPE).send(buildEnvelope(`${OPERATION}Response`, { [`${OPERATION}Result`]: result }))
   })
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('population simulator has no TCP address')
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const origin = await listenOnLoopback(app, options)
 
   return {
-    url: `http://${host}:${address.port}${ENDPOINT_PATH}`,
+    url: `${origin}${ENDPOINT_PATH}`,
     population,
     get hits () { return hits },
     get faults () { return state.faults },

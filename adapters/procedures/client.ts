@@ -1,6 +1,5 @@
-import { Pool } from 'undici'
-import { UpstreamError, UpstreamUnavailableError, validationError } from '../../src/errors.js'
-import { deadline, readBody, transportError } from '../upstream-http.js'
+import { UpstreamError, validationError } from '../../src/errors.js'
+import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import { IllegalTransitionError, SequenceMismatchError } from './errors.js'
 import { DOSSIER_CODE, PROCEDURE_CODE } from './identifiers.js'
 import {
@@ -28,11 +27,7 @@ export interface ProceduresClientOptions {
 const UPSTREAM = 'administrative-procedure system'
 const MAX_PAGE = 1000
 
-interface Answer {
-  status: number
-  /** The parsed body; undefined when it is not JSON. */
-  json: unknown
-}
+type Answer = JsonAnswer
 
 /** Runs a mapping; an answer that does not hold what we promise is the upstream's error, not ours. */
 function mapped<T> (map: () => T): T {
@@ -78,46 +73,22 @@ function query (params: Record<string, string | number | undefined>): string {
 export function createProceduresClient (options: ProceduresClientOptions): ProceduresPort {
   const endpoint = new URL(options.url)
   const base = endpoint.pathname.replace(/\/+$/, '')
-  const pool = new Pool(endpoint.origin, {
-    connections: options.connections,
-    connectTimeout: options.connectTimeoutMs,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 10_000
-  })
+  const pool = upstreamPool(endpoint.origin, options)
   const maxResponseBytes = options.maxResponseBytes ?? 4 * 1_048_576
 
   async function call (method: 'GET' | 'POST', path: string, context: CallContext | undefined, body?: PortalRecord, timeoutMs = options.timeoutMs): Promise<Answer> {
-    let status: number
-    let text: string
-    try {
-      const response = await pool.request({
-        method,
-        path: base + path,
-        headers: {
-          accept: 'application/json',
-          'x-api-key': options.apiKey,
-          ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
-          ...(context?.officialId === undefined ? {} : { 'x-ma-can-bo': context.officialId }),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' })
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: deadline(timeoutMs, context?.signal)
-      })
-      status = response.statusCode
-      text = await readBody(response.body, UPSTREAM, maxResponseBytes)
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err
-      throw transportError(UPSTREAM, err, timeoutMs)
-    }
-    if (status === 503) throw new UpstreamUnavailableError(UPSTREAM)
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status, json }
+    return await exchangeJson(pool, {
+      method,
+      path: base + path,
+      headers: {
+        accept: 'application/json',
+        'x-api-key': options.apiKey,
+        ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
+        ...(context?.officialId === undefined ? {} : { 'x-ma-can-bo': context.officialId }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' })
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs, ...(context?.signal === undefined ? {} : { signal: context.signal }) })
   }
 
   /** A page of a list; a cursor the system does not recognise is the caller's mistake (400), not the system's. */

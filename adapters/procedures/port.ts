@@ -1,3 +1,4 @@
+import type { CallContext, Page } from '../shared/call.js'
 import type { DossierStatus } from './statuses.js'
 
 export type { DossierStatus } from './statuses.js'
@@ -88,19 +89,7 @@ export interface Dossier {
   statusHistory: StatusChange[]
 }
 
-/** Who asks: the upstream logs the request id and the acting official with every call. */
-export interface CallContext {
-  requestId: string
-  /** The official acting inside the calling system (X-User-Id). */
-  officialId?: string
-  signal?: AbortSignal
-}
-
-export interface Page<T> {
-  items: T[]
-  /** Absent on the last page. */
-  nextCursor?: string
-}
+export type { CallContext, Page } from '../shared/call.js'
 
 export interface ProcedureSearch {
   /** Words that must all appear in the name, field or code; case- and accent-insensitive ("ho tich" finds "Hộ tịch"). */

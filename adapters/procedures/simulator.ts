@@ -9,6 +9,7 @@ import { DossierRegister, type DossierFilter } from './register.js'
 import { queryWords } from './search-text.js'
 import { syntheticProcedures, type SyntheticProcedures } from './synthetic.js'
 import { parsePortalTime, portalTime } from './vietnam-time.js'
+import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
 
 /**
  * A real HTTP server speaking the provincial one-stop (TTHC) system's JSON protocol over seeded synthetic data.
@@ -45,13 +46,9 @@ export const API_PREFIX = '/api'
 const MAX_PAGE = 1000
 const DEFAULT_PAGE = 20
 
-export interface ProceduresSimulatorFaults {
-  /** Wait this long before answering. */
-  delayMs?: number
+export interface ProceduresSimulatorFaults extends TransportFaults {
   /** Answer every call with this HTTP status and a HE_THONG_BAN refusal. */
   status?: number
-  /** Drop the connection without an answer. */
-  reset?: boolean
   /** Send the headers at once, then hold the rest of the body this long. */
   slowBodyMs?: number
   /** Answer every call 200 with this body verbatim, as a broken upstream would. */
@@ -136,13 +133,8 @@ export async function startProceduresSimulator (options: ProceduresSimulatorOpti
     const officialId = header('x-ma-can-bo')
     lastRequest = { method: request.method, url: request.url, ...(requestId === undefined ? {} : { requestId }), ...(officialId === undefined ? {} : { officialId }) }
 
-    const { delayMs, status, reset, body } = state.faults
-    if (delayMs !== undefined) await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => {})
-    if (reset === true) {
-      reply.hijack()
-      request.raw.socket.destroy()
-      return reply
-    }
+    const { status, body } = state.faults
+    if (await applyTransportFaults(request, reply, state.faults, closing.signal)) return reply
     if (status !== undefined) return refusal(reply, status, ERROR_CODES.busy, 'Hệ thống đang bận, vui lòng thử lại sau')
     if (body !== undefined) return reply.code(200).type('application/json; charset=utf-8').send(body)
 
@@ -316,13 +308,10 @@ export async function startProceduresSimulator (options: ProceduresSimulatorOpti
     }
   })
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('procedures simulator has no TCP address')
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const origin = await listenOnLoopback(app, options)
 
   return {
-    url: `http://${host}:${address.port}${API_PREFIX}`,
+    url: `${origin}${API_PREFIX}`,
     data,
     register,
     get hits () { return hits },

@@ -1,3 +1,4 @@
+import type { CallContext, Page } from '../shared/call.js'
 import type { DatasetDeclaration, SectorRecord } from './declaration.js'
 
 export type {
@@ -17,19 +18,7 @@ export { datasetKey, hasPersonalData, serviceName } from './declaration.js'
  * declared recordSchema), GW_ERR_UPSTREAM_UNAVAILABLE (503) or GW_ERR_UPSTREAM_TIMEOUT (504).
  */
 
-/** Who asks: REST upstreams log the request id and the acting official with every call. */
-export interface CallContext {
-  requestId: string
-  /** The official acting inside the calling system (X-User-Id). */
-  officialId?: string
-  signal?: AbortSignal
-}
-
-export interface Page<T> {
-  items: T[]
-  /** Absent on the last page. Opaque: pass it back unchanged, with the same filters. */
-  nextCursor?: string
-}
+export type { CallContext, Page } from '../shared/call.js'
 
 /** `land/parcels`, or the declaration itself. */
 export type DatasetRef = string | DatasetDeclaration

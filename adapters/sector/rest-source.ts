@@ -1,6 +1,5 @@
-import { Pool } from 'undici'
-import { UpstreamError, UpstreamUnavailableError, validationError } from '../../src/errors.js'
-import { deadline, readBody, transportError } from '../upstream-http.js'
+import { UpstreamError, validationError } from '../../src/errors.js'
+import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import type { Position } from './cursor.js'
 import { compareIds, type DatasetDeclaration, type RestSource } from './declaration.js'
 import type { AppliedFilter } from './filters.js'
@@ -43,54 +42,30 @@ export interface RestUpstream {
   close (): Promise<void>
 }
 
-export interface Answer {
-  status: number
-  /** The parsed body; undefined when it is not JSON. */
-  json: unknown
-}
+export type Answer = JsonAnswer
 
 export function restUpstream (name: string, options: RestUpstreamOptions): RestUpstream {
   const label = `${name} sector system`
   const endpoint = new URL(options.url)
   const base = endpoint.pathname.replace(/\/+$/, '')
-  const pool = new Pool(endpoint.origin, {
+  const pool = upstreamPool(endpoint.origin, {
     connections: options.connections ?? 4,
-    connectTimeout: options.connectTimeoutMs ?? Math.min(options.timeoutMs, 2000),
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 10_000
+    connectTimeoutMs: options.connectTimeoutMs ?? Math.min(options.timeoutMs, 2000),
+    timeoutMs: options.timeoutMs
   })
   const maxResponseBytes = options.maxResponseBytes ?? 4 * 1_048_576
 
   async function call (path: string, context: CallContext | undefined, timeoutMs = options.timeoutMs): Promise<Answer> {
-    let status: number
-    let text: string
-    try {
-      const response = await pool.request({
-        method: 'GET',
-        path: base + path,
-        headers: {
-          accept: 'application/json',
-          ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),
-          ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
-          ...(context?.officialId === undefined ? {} : { 'x-user-id': context.officialId })
-        },
-        signal: deadline(timeoutMs, context?.signal)
-      })
-      status = response.statusCode
-      text = await readBody(response.body, label, maxResponseBytes)
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err
-      throw transportError(label, err, timeoutMs)
-    }
-    if (status === 503) throw new UpstreamUnavailableError(label)
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status, json }
+    return await exchangeJson(pool, {
+      method: 'GET',
+      path: base + path,
+      headers: {
+        accept: 'application/json',
+        ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),
+        ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
+        ...(context?.officialId === undefined ? {} : { 'x-user-id': context.officialId })
+      }
+    }, { upstream: label, maxResponseBytes, timeoutMs, ...(context?.signal === undefined ? {} : { signal: context.signal }) })
   }
 
   return {

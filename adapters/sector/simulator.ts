@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
 import { syntheticHealthFacilities, type HealthFacility } from './synthetic.js'
+import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
 
 /**
  * A real HTTP server speaking the provincial health department's facility register (cơ sở khám bệnh, chữa
@@ -33,13 +33,9 @@ const DEFAULT_PAGE = 50
 export const LEVEL_CODES = { primary: 1, basic: 2, specialised: 3 } as const
 export const OWNERSHIP_CODES = { public: 'CONG_LAP', private: 'TU_NHAN' } as const
 
-export interface SectorSimulatorFaults {
-  /** Wait this long before answering. */
-  delayMs?: number
+export interface SectorSimulatorFaults extends TransportFaults {
   /** Answer every call with this HTTP status and a HE_THONG_BAN refusal. */
   status?: number
-  /** Drop the connection without an answer. */
-  reset?: boolean
   /** Answer every call 200 with this body verbatim, as a broken upstream would. */
   body?: string
 }
@@ -127,13 +123,8 @@ export async function startSectorRestSimulator (options: SectorSimulatorOptions 
     const userId = header('x-user-id')
     lastRequest = { url: request.url, ...(requestId === undefined ? {} : { requestId }), ...(userId === undefined ? {} : { userId }) }
 
-    const { delayMs, status, reset, body } = state.faults
-    if (delayMs !== undefined) await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => {})
-    if (reset === true) {
-      reply.hijack()
-      request.raw.socket.destroy()
-      return reply
-    }
+    const { status, body } = state.faults
+    if (await applyTransportFaults(request, reply, state.faults, closing.signal)) return reply
     if (status !== undefined) return refusal(reply, status, 'HE_THONG_BAN', 'Hệ thống đang bận, vui lòng thử lại sau')
     if (body !== undefined) return reply.code(200).type('application/json; charset=utf-8').send(body)
 
@@ -201,13 +192,10 @@ export async function startSectorRestSimulator (options: SectorSimulatorOptions 
     }
   })
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('simulator has no TCP address')
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const origin = await listenOnLoopback(app, options)
 
   return {
-    url: `http://${host}:${address.port}${SECTOR_API_PREFIX}`,
+    url: `${origin}${SECTOR_API_PREFIX}`,
     facilities,
     get hits () { return hits },
     get lastRequest () { return lastRequest },
