@@ -46,7 +46,7 @@ const APPEND = `WITH advanced AS (
 
 export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWriter {
   let head: Head | undefined
-  let waiting: Waiting[] = []
+  const waiting: Waiting[] = []
   let flushing: Promise<void> | undefined
 
   /** The batch as chain records after `from`, and the head they lead to. */
@@ -87,8 +87,7 @@ export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWr
 
   async function flush (): Promise<void> {
     while (waiting.length > 0) {
-      const batch = waiting.slice(0, options.maxBatch)
-      waiting = waiting.slice(batch.length)
+      const batch = waiting.splice(0, options.maxBatch)
       try {
         await write(batch.map((item) => item.entry))
         for (const item of batch) item.resolve()

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AuditEntry } from '../../audit/record.js'
-import { createAuditWriter, type AuditWriter } from '../../audit/writer.js'
+import { createAuditWriter } from '../../audit/writer.js'
 import { PROBLEM_KINDS } from '../../errors.js'
 import { officialIdOf, statedPurpose } from './auth.js'
 import { problemFor } from './problem-details.js'
@@ -20,9 +20,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Personal ids whose data this call touched, beyond a `personalId` in the path, query or body. */
     dataSubjects: string[] | null
-  }
-  interface FastifyInstance {
-    auditWriter: AuditWriter
   }
 }
 
@@ -43,7 +40,7 @@ function subjectsOf (request: FastifyRequest): string[] {
   return [...subjects]
 }
 
-export function isAudited (request: FastifyRequest): boolean {
+function isAudited (request: FastifyRequest): boolean {
   const { service, admin, authenticated } = request.routeOptions.config
   return service !== undefined || admin === true || authenticated === true
 }
@@ -70,7 +67,6 @@ function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
 
 export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
   const writer = createAuditWriter(app.store, { maxBatch })
-  app.decorate('auditWriter', writer)
   app.decorateRequest('dataSubjects', null)
   // Records still waiting when the server closes are written before the store closes.
   app.addHook('onClose', async () => { await writer.drain() })
