@@ -1,10 +1,12 @@
 import { startPopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator } from '../adapters/procedures/simulator.js'
+import { startSectorRestSimulator } from '../adapters/sector/simulator.js'
 
 /**
  * Runs an upstream simulator as its own process (docker compose, manual testing):
  *   SIMULATOR=population SIM_PORT=8081 SIM_USERNAME=… SIM_SECRET=… node dist/scripts/simulator.js
  *   SIMULATOR=procedures SIM_PORT=8082 SIM_API_KEY=… node dist/scripts/simulator.js
+ *   SIMULATOR=health SIM_PORT=8083 SIM_API_KEY=… node dist/scripts/simulator.js   (health-facility register, REST sector dataset)
  */
 const kind = process.env.SIMULATOR ?? 'population'
 const port = Number(process.env.SIM_PORT ?? 8081)
@@ -31,8 +33,10 @@ if (kind === 'population') {
   })
 } else if (kind === 'procedures') {
   simulator = await startProceduresSimulator({ apiKey: required('SIM_API_KEY'), host, port, seed })
+} else if (kind === 'health') {
+  simulator = await startSectorRestSimulator({ apiKey: required('SIM_API_KEY'), host, port, seed })
 } else {
-  throw new Error(`unknown simulator ${kind} (population, procedures)`)
+  throw new Error(`unknown simulator ${kind} (population, procedures, health)`)
 }
 process.stdout.write(`${kind} simulator at ${simulator.url}\n`)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -9,6 +9,7 @@ import schemas, { domainFormats } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
+import sector from './plugins/app/sector.js'
 import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
@@ -21,6 +22,7 @@ import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
+import sectorRoutes from './routes/api/v1/sectors.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 
@@ -65,9 +67,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(schemas)
   await app.register(population, { config: config.population })
   await app.register(procedures, { config: config.procedures })
-  await app.register(serviceCatalogue)
   await app.register(redis, { ...(config.rateLimit.redisUrl === undefined ? {} : { url: config.rateLimit.redisUrl }) })
   await app.register(store, { config: config.store })
+  await app.register(sector, { config: config.sector })
+  await app.register(serviceCatalogue)
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → JWT, grant and purpose → rate limit; all before the body is read
@@ -81,6 +84,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(citizenRoutes, { prefix: '/api/v1' })
   await app.register(procedureRoutes, { prefix: '/api/v1' })
   await app.register(dossierRoutes, { prefix: '/api/v1' })
+  await app.register(sectorRoutes, { prefix: '/api/v1' })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })

@@ -2,6 +2,8 @@ import { envSchema } from 'env-schema'
 import { join } from 'node:path'
 import type { PopulationClientOptions } from '../adapters/population/client.js'
 import type { ProceduresClientOptions } from '../adapters/procedures/client.js'
+import { DEFAULT_DATASETS_DIR } from '../adapters/sector/loader.js'
+import type { RestUpstreamOptions } from '../adapters/sector/rest-source.js'
 import { projectRoot } from './paths.js'
 import type { StoreConfig } from './store/db.js'
 
@@ -49,8 +51,16 @@ const ENV_SCHEMA = {
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
     STORE_DIR: { type: 'string', minLength: 1 },
     AUDIT_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
-    GRANTS_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 5000 }
-  }
+    GRANTS_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 5000 },
+    SECTOR_DATASETS_DIR: { type: 'string', minLength: 1 },
+    SECTOR_DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://[^\\s]+$' },
+    SECTOR_DATABASE_SCHEMA: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public' },
+    SECTOR_DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
+    SECTOR_STATEMENT_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 5000 },
+    SECTOR_CURSOR_SECRET: { type: 'string', minLength: 16 }
+  },
+  // REST sector upstreams are named by the dataset declarations, so their variables are too:
+  // SECTOR_UPSTREAM_<NAME>_URL, _API_KEY, _TIMEOUT_MS, _CONNECTIONS (read by sectorUpstreams below)
 } as const
 
 interface RawEnv {
@@ -91,6 +101,12 @@ interface RawEnv {
   STORE_DIR?: string
   AUDIT_MAX_BATCH: number
   GRANTS_CACHE_TTL_MS: number
+  SECTOR_DATASETS_DIR?: string
+  SECTOR_DATABASE_URL?: string
+  SECTOR_DATABASE_SCHEMA: string
+  SECTOR_DATABASE_POOL_SIZE: number
+  SECTOR_STATEMENT_TIMEOUT_MS: number
+  SECTOR_CURSOR_SECRET?: string
 }
 
 /** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
@@ -121,6 +137,18 @@ export interface RateLimitConfig {
   defaultPerMinute: number
 }
 
+export interface SectorConfig {
+  /** Folder of dataset declarations (*.json). */
+  datasetsDir: string
+  /** The database SQL datasets read by default; the gateway's own store when absent. */
+  database?: Extract<StoreConfig, { driver: 'postgres' }>
+  statementTimeoutMs: number
+  /** Signs list cursors; the same on every gateway behind one load balancer. Random per process when absent (demo). */
+  cursorSecret?: string
+  /** REST upstreams by the name declarations give in `source.upstream` (lower case). */
+  upstreams: Record<string, RestUpstreamOptions>
+}
+
 export interface Config {
   host: string
   port: number
@@ -137,6 +165,7 @@ export interface Config {
   rateLimit: RateLimitConfig
   store: StoreConfig
   audit: { maxBatch: number }
+  sector: SectorConfig
 }
 
 export class ConfigError extends Error {
@@ -163,6 +192,9 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     }
     if ((raw.AUTH_JWKS_URL === undefined) === (raw.AUTH_JWKS_FILE === undefined)) {
       throw new ConfigError('Invalid configuration: set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE')
+    }
+    if (raw.SECTOR_CURSOR_SECRET === undefined) {
+      throw new ConfigError('Invalid configuration: SECTOR_CURSOR_SECRET is required unless DEMO=true (every gateway must accept the others\' cursors)')
     }
     if (raw.DATABASE_URL === undefined && raw.STORE_DIR === undefined) {
       throw new ConfigError('Invalid configuration: DATABASE_URL (PostgreSQL) or STORE_DIR (embedded) is required unless DEMO=true')
@@ -217,6 +249,46 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       ? { driver: 'postgres', url: raw.DATABASE_URL, schema: raw.DATABASE_SCHEMA, poolSize: raw.DATABASE_POOL_SIZE }
       // the demo keeps its embedded store between runs, next to its key
       : { driver: 'pglite', dataDir: raw.STORE_DIR ?? join(projectRoot, '.demo', 'store') },
-    audit: { maxBatch: raw.AUDIT_MAX_BATCH }
+    audit: { maxBatch: raw.AUDIT_MAX_BATCH },
+    sector: {
+      datasetsDir: raw.SECTOR_DATASETS_DIR ?? DEFAULT_DATASETS_DIR,
+      ...(raw.SECTOR_DATABASE_URL === undefined
+        ? {}
+        : { database: { driver: 'postgres', url: raw.SECTOR_DATABASE_URL, schema: raw.SECTOR_DATABASE_SCHEMA, poolSize: raw.SECTOR_DATABASE_POOL_SIZE } }),
+      statementTimeoutMs: raw.SECTOR_STATEMENT_TIMEOUT_MS,
+      ...(raw.SECTOR_CURSOR_SECRET === undefined ? {} : { cursorSecret: raw.SECTOR_CURSOR_SECRET }),
+      upstreams: sectorUpstreams(env)
+    }
   }
+}
+
+const UPSTREAM_VARIABLE = /^SECTOR_UPSTREAM_([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*?)_(URL|API_KEY|TIMEOUT_MS|CONNECTIONS)$/
+
+/** SECTOR_UPSTREAM_HEALTH_URL=… → upstreams.health.url; every upstream named needs a URL. */
+export function sectorUpstreams (env: NodeJS.ProcessEnv): Record<string, RestUpstreamOptions> {
+  const found = new Map<string, Partial<Record<string, string>>>()
+  for (const [name, value] of Object.entries(env)) {
+    const match = UPSTREAM_VARIABLE.exec(name)
+    if (match === null || value === undefined) continue
+    const [, upstream, setting] = match as unknown as [string, string, string]
+    found.set(upstream, { ...found.get(upstream), [setting]: value })
+  }
+  const upstreams: Record<string, RestUpstreamOptions> = {}
+  for (const [upstream, settings] of found) {
+    const variable = (setting: string): string => `SECTOR_UPSTREAM_${upstream}_${setting}`
+    const { URL: url, API_KEY: apiKey, TIMEOUT_MS: timeout = '5000', CONNECTIONS: connections = '8' } = settings
+    if (url === undefined || !/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`Invalid configuration: ${variable('URL')} must be an http(s) URL (got ${JSON.stringify(url)})`)
+    const integer = (text: string, setting: string, max: number): number => {
+      const value = Number(text)
+      if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`Invalid configuration: ${variable(setting)} must be an integer from 1 to ${max} (got ${JSON.stringify(text)})`)
+      return value
+    }
+    upstreams[upstream.toLowerCase()] = {
+      url,
+      ...(apiKey === undefined ? {} : { apiKey }),
+      timeoutMs: integer(timeout, 'TIMEOUT_MS', 120_000),
+      connections: integer(connections, 'CONNECTIONS', 1024)
+    }
+  }
+  return upstreams
 }

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/procedures/simulator.js'
+import { sectorSeedData, seedSectorTables } from '../adapters/sector/seed.js'
+import { startSectorRestSimulator, type SectorRestSimulator } from '../adapters/sector/simulator.js'
+import type { Queryable } from './store/db.js'
 import type { Config } from './config.js'
 import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
@@ -11,9 +14,15 @@ export interface Demo {
   config: Config
   population: PopulationSimulator
   procedures: ProceduresSimulator
+  /** The health department's facility register (REST dataset health/facilities). */
+  health: SectorRestSimulator
   redis?: PrivateRedis
   /** A ready token for VN.H23.MOTCUA. */
   token: string
+  /** A citizen who holds land parcels, for the banner's example. */
+  landOwner: string
+  /** Fills the land and enterprise tables the SQL datasets read (kept between runs; seeding again adds nothing). */
+  seed (db: Queryable): Promise<void>
   close (): Promise<void>
 }
 
@@ -24,6 +33,8 @@ export async function startDemo (config: Config): Promise<Demo> {
   const proceduresKey = randomBytes(24).toString('base64url')
   // the same synthetic people apply for procedures, so a citizen looked up also has dossiers
   const procedures = await startProceduresSimulator({ apiKey: proceduresKey, population: population.population, host: '127.0.0.1', port: 0 })
+  const healthKey = randomBytes(24).toString('base64url')
+  const health = await startSectorRestSimulator({ apiKey: healthKey, host: '127.0.0.1', port: 0 })
   const redis = config.rateLimit.redisUrl === undefined ? await startPrivateRedis() : undefined
   // also makes the demo key and JWKS on first start, before the gateway reads them
   const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
@@ -34,15 +45,22 @@ export async function startDemo (config: Config): Promise<Demo> {
       population: { ...config.population, url: population.url, ...credentials },
       procedures: { ...config.procedures, url: procedures.url, apiKey: proceduresKey },
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
-      rateLimit: { ...config.rateLimit, ...(redisUrl === undefined ? {} : { redisUrl }) }
+      rateLimit: { ...config.rateLimit, ...(redisUrl === undefined ? {} : { redisUrl }) },
+      sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } }
     },
     population,
     procedures,
+    health,
+    landOwner: sectorSeedData().landParcels[0]?.ownerPersonalId ?? '',
     ...(redis === undefined ? {} : { redis }),
     token,
+    async seed (db) {
+      await seedSectorTables(db)
+    },
     async close () {
       await population.close()
       await procedures.close()
+      await health.close()
       await redis?.stop()
     }
   }
@@ -63,6 +81,7 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  Readiness      ${gatewayUrl}/readyz`,
     `  Population DB  ${demo.population.url} (SOAP simulator, ${demo.population.population.size} citizens)`,
     `  One-stop TTHC  ${demo.procedures.url} (JSON simulator, ${demo.procedures.data.procedures.length} procedures, ${demo.procedures.data.dossiers.length} dossiers)`,
+    `  Sector data    land/parcels, enterprise/registrations (tables in the demo store); health/facilities ${demo.health.url} (REST simulator)`,
     redisLine,
     '',
     'Demo citizens:',
@@ -74,6 +93,9 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     'Try:',
     `  curl ${gatewayUrl}/api/v1/citizens/${first?.personalId ?? ''} -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
     `  curl ${gatewayUrl}/api/v1/services -H "Authorization: Bearer $TOKEN"`,
+    `  curl "${gatewayUrl}/api/v1/sectors/land/parcels?ownerPersonalId=${demo.landOwner}" -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
+    `  curl "${gatewayUrl}/api/v1/sectors/enterprise/registrations?limit=5" -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
+    `  curl "${gatewayUrl}/api/v1/procedures?q=ho%20tich" -H "Authorization: Bearer $TOKEN"`,
     `  curl -X POST ${gatewayUrl}/api/v1/citizens/verify -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC" -H 'content-type: application/json' \\`,
     `       -d '${JSON.stringify({ personalId: first?.personalId, fullName: first?.fullName, dateOfBirth: first?.dateOfBirth })}'`,
     ''

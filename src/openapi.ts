@@ -1,3 +1,4 @@
+import { loadDatasets } from '../adapters/sector/loader.js'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { DEMO_GRANTS_FILE } from './demo-identity.js'
@@ -8,12 +9,14 @@ import { DEMO_GRANTS_FILE } from './demo-identity.js'
  */
 export async function renderOpenApiYaml (): Promise<string> {
   const config = loadConfig({ DEMO: 'true', LOG_LEVEL: 'silent' })
+  const restUpstreams = (await loadDatasets(config.sector.datasetsDir)).flatMap(({ source }) => source.kind === 'rest' ? [source.upstream.toLowerCase()] : [])
   const app = await buildApp({
     ...config,
     population: { ...config.population, url: 'http://127.0.0.1:9/ws/dancu' },
     procedures: { ...config.procedures, url: 'http://127.0.0.1:9/api', apiKey: 'openapi-unused' },
     // a remote JWKS is fetched on first use only, so nothing is contacted here
     auth: { ...config.auth, issuer: 'openapi', audience: 'openapi', jwksUrl: 'http://127.0.0.1:9/jwks.json', grantsFile: DEMO_GRANTS_FILE },
+    sector: { ...config.sector, upstreams: Object.fromEntries(restUpstreams.map((name) => [name, { url: 'http://127.0.0.1:9/api', timeoutMs: 1000 }])) },
     // an embedded store in memory, thrown away: the document must not touch the demo's data
     store: { driver: 'pglite' }
   })

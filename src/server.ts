@@ -23,6 +23,7 @@ if (config.demo) {
 }
 
 const app = await buildApp(config)
+if (demo !== undefined && config.sector.database === undefined) await demo.seed(app.store)
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')

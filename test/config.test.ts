@@ -19,7 +19,8 @@ const PRODUCTION = {
   REDIS_URL: 'redis://redis:6379',
   DATABASE_URL: 'postgres://lgsp@db:5432/lgsp',
   PROCEDURES_URL: 'https://motcua.example/api',
-  PROCEDURES_API_KEY: 'a-long-api-key'
+  PROCEDURES_API_KEY: 'a-long-api-key',
+  SECTOR_CURSOR_SECRET: 'a-cursor-secret-shared-by-gateways'
 }
 
 t.test('configuring the population database turns demo mode off', async (t) => {
@@ -45,7 +46,7 @@ t.test('the store is PostgreSQL, or embedded PGlite on disk; never both, and dem
 })
 
 t.test('production needs identity, grants and Redis settings', async (t) => {
-  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL', 'PROCEDURES_URL', 'PROCEDURES_API_KEY'] as const) {
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'SECTOR_CURSOR_SECRET'] as const) {
     const env: Record<string, string> = { ...PRODUCTION }
     delete env[name]
     t.throws(() => loadConfig(env), { message: new RegExp(`${name} is required unless DEMO=true`) })
@@ -58,4 +59,24 @@ t.test('a bad variable is named, with the value given', async (t) => {
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud', POPULATION_TIMEOUT_MS: '-1' }), { message: /LOG_LEVEL must be equal to one of the allowed values.*POPULATION_TIMEOUT_MS must be >= 10/ })
   t.throws(() => loadConfig({ DEMO: 'false' }), { message: /POPULATION_URL is required unless DEMO=true/ })
   t.throws(() => loadConfig({ POPULATION_URL: 'ftp://x' }), ConfigError)
+})
+
+t.test('sector settings: REST upstreams named by their declarations, an optional database of their own', async (t) => {
+  const config = loadConfig({
+    ...PRODUCTION,
+    SECTOR_UPSTREAM_HEALTH_URL: 'https://syt.example/api',
+    SECTOR_UPSTREAM_HEALTH_API_KEY: 'k',
+    SECTOR_UPSTREAM_WATER_SUPPLY_URL: 'http://water.example',
+    SECTOR_UPSTREAM_WATER_SUPPLY_TIMEOUT_MS: '800',
+    SECTOR_DATABASE_URL: 'postgres://sector@db:5432/sector'
+  })
+  t.same(config.sector.upstreams, {
+    health: { url: 'https://syt.example/api', apiKey: 'k', timeoutMs: 5000, connections: 8 },
+    water_supply: { url: 'http://water.example', timeoutMs: 800, connections: 8 }
+  })
+  t.same(config.sector.database, { driver: 'postgres', url: 'postgres://sector@db:5432/sector', schema: 'public', poolSize: 10 })
+  t.equal(config.sector.cursorSecret, PRODUCTION.SECTOR_CURSOR_SECRET)
+  t.throws(() => loadConfig({ ...PRODUCTION, SECTOR_UPSTREAM_HEALTH_API_KEY: 'k' }), { message: /SECTOR_UPSTREAM_HEALTH_URL must be an http\(s\) URL/ })
+  t.throws(() => loadConfig({ ...PRODUCTION, SECTOR_UPSTREAM_HEALTH_URL: 'http://h', SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS: 'soon' }), { message: /SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS must be an integer/ })
+  t.throws(() => loadConfig({ ...PRODUCTION, SECTOR_CURSOR_SECRET: 'short' }), { message: /SECTOR_CURSOR_SECRET must NOT have fewer than 16 characters/ })
 })

@@ -10,6 +10,8 @@ import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import type { Logger } from 'pino'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/procedures/simulator.js'
+import { seedSectorTables } from '../adapters/sector/seed.js'
+import { startSectorRestSimulator, type SectorRestSimulator } from '../adapters/sector/simulator.js'
 import { buildApp } from '../src/app.js'
 import type { Client } from '../src/auth/grants.js'
 import { signClientToken } from '../src/auth/sign-token.js'
@@ -29,6 +31,7 @@ interface Teardown {
 
 export const TEST_CREDENTIALS = { username: 'lgsp-test', secret: 'test-secret-not-for-production' }
 export const TEST_PROCEDURES_KEY = 'procedures-test-key-not-for-production'
+export const TEST_SECTOR_KEY = 'sector-test-key-not-for-production'
 export const ISSUER = 'https://idp.test.lgsp.local'
 export const AUDIENCE = 'lgsp-gateway-test'
 
@@ -159,6 +162,10 @@ export function testConfig (populationUrl: string, env: Record<string, string> =
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     REDIS_URL: 'redis://127.0.0.1:6379',
+    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
+    SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY,
+    SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS: '1000',
     ...(env.DATABASE_URL === undefined ? { STORE_DIR: '/nonexistent/store' } : {}),
     ...env,
     ...jwks
@@ -230,6 +237,8 @@ export interface TestGateway {
   app: FastifyInstance
   simulator: PopulationSimulator
   procedures: ProceduresSimulator
+  /** The health-facility register behind the REST dataset health/facilities. */
+  sectorRest: SectorRestSimulator
   redisUrl: string
   /** The store settings it uses: pass them in `env` to build a second gateway on the same store. */
   storeEnv: Record<string, string>
@@ -241,12 +250,16 @@ export interface TestGatewayOptions {
   env?: Record<string, string>
   logger?: Logger
   clients?: Client[]
+  /** Create and fill the land and enterprise tables in the gateway's store (the SQL datasets read them). */
+  seedSector?: boolean
 }
 
 export async function buildTestGateway (t: Teardown, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const simulator = await startSimulator(t)
   const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY, population: simulator.population })
   t.teardown(() => procedures.close())
+  const sectorRest = await startSectorRestSimulator({ apiKey: TEST_SECTOR_KEY })
+  t.teardown(() => sectorRest.close())
   const redisUrl = await testRedisUrl(t)
   const files = await tempFiles(t, {
     'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
@@ -257,6 +270,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   const config = testConfig(simulator.url, {
     ...storeEnv,
     PROCEDURES_URL: procedures.url,
+    SECTOR_UPSTREAM_HEALTH_URL: sectorRest.url,
     ...(options.env?.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: files['jwks.json'] as string } : {}),
     GRANTS_FILE: files['grants.json'] as string,
     REDIS_URL: redisUrl,
@@ -265,10 +279,12 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   })
   const app = await buildApp(config, options.logger === undefined ? {} : { logger: options.logger })
   t.teardown(() => app.close())
+  if (options.seedSector === true) await seedSectorTables(app.store)
   return {
     app,
     simulator,
     procedures,
+    sectorRest,
     redisUrl,
     storeEnv,
     async headers (tokenOptions = {}) {

@@ -35,13 +35,14 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
     }
   }, async (_request, reply) => {
     const redis = app.redis
-    const [population, procedures, store, rateLimits] = await Promise.all([
+    const [population, procedures, sector, store, rateLimits] = await Promise.all([
       timed(() => app.population.checkHealth()),
       timed(() => app.procedures.checkHealth()),
+      timed(() => app.sector.checkHealth()),
       timed(() => app.store.ping()),
       redis === undefined ? undefined : timed(async () => { await redis.ping() })
     ])
-    const checks = { population, procedures, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }) }
+    const checks = { population, procedures, sector, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }) }
     const ready = Object.values(checks).every((check) => check.status === 'up')
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })
   })

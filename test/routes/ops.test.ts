@@ -10,10 +10,10 @@ t.test('/healthz answers while the process is up, whatever the upstreams do', as
 })
 
 t.test('/readyz checks the population database for real', async (t) => {
-  const { app, simulator } = await buildTestGateway(t)
+  const { app, simulator } = await buildTestGateway(t, { seedSector: true })
   let res = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 200)
-  t.match(res.json(), { status: 'ready', checks: { population: { status: 'up', latencyMs: Number }, redis: { status: 'up' } } })
+  t.match(res.json(), { status: 'ready', checks: { population: { status: 'up', latencyMs: Number }, sector: { status: 'up' }, redis: { status: 'up' } } })
 
   await simulator.close()
   res = await app.inject({ method: 'GET', url: '/readyz' })

@@ -6,7 +6,6 @@ import type { AuthConfig } from '../../config.js'
 import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
 import type { Client, ClientGrant } from '../../auth/grants.js'
 import { createTokenVerifier, type TokenVerifier } from '../../auth/token-verifier.js'
-import { isPersonalData } from '../../services.js'
 
 /**
  * Authentication and authorisation, before the body is even read: bearer JWT → registered active client →
@@ -117,8 +116,8 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
       const grant = client.grants.find((candidate) => candidate.service === service)
       if (grant === undefined || !token.scopes.has(service)) throw new ForbiddenError(`client ${client.clientId} is not granted ${service}`)
       caller.grant = grant
-      if (isPersonalData(service)) caller.purpose = purposeOf(request, service, grant)
+      if (app.services.isPersonalData(service)) caller.purpose = purposeOf(request, service, grant)
     }
     request.caller = caller
   })
-}, { name: 'auth', dependencies: ['problem-details', 'clients'] })
+}, { name: 'auth', dependencies: ['problem-details', 'clients', 'service-catalogue'] })

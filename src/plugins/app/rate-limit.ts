@@ -3,7 +3,6 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import type { RateLimitConfig } from '../../config.js'
 import { RateLimitUnavailableError, rateLimitedError } from '../../errors.js'
-import { isPersonalData } from '../../services.js'
 
 const WINDOW_MS = 60_000
 
@@ -35,7 +34,7 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
       result = await check(request)
     } catch (err) {
       request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
-      if (isPersonalData(service)) throw new RateLimitUnavailableError()
+      if (app.services.isPersonalData(service)) throw new RateLimitUnavailableError()
       return
     }
     if (result.isAllowed) return // only with an allow list, which is not configured; narrows the result type

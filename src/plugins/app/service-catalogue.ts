@@ -1,4 +1,6 @@
 import fp from 'fastify-plugin'
+import { datasetServices } from '../../sector/dataset-schemas.js'
+import { serviceRegistry, type ServiceRegistry } from '../../services.js'
 
 export interface ServiceOperation {
   method: string
@@ -9,12 +11,15 @@ export interface ServiceOperation {
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Every grantable service: the API's own and one per declared sector dataset. */
+    services: ServiceRegistry
     /** Which routes serve which grant, read from the routes themselves as they are registered. */
     serviceOperations: ReadonlyMap<string, ServiceOperation[]>
   }
 }
 
 export default fp(async function serviceCatalogue (app) {
+  app.decorate('services', serviceRegistry(datasetServices(app.sector.datasets)))
   const operations = new Map<string, ServiceOperation[]>()
   app.decorate('serviceOperations', operations)
   app.addHook('onRoute', (route) => {
@@ -28,4 +33,4 @@ export default fp(async function serviceCatalogue (app) {
       operations.set(service, list)
     }
   })
-}, { name: 'service-catalogue' })
+}, { name: 'service-catalogue', dependencies: ['sector'] })

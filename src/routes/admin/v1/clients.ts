@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Client, ClientGrant } from '../../../auth/grants.js'
 import { NotFoundError, validationError, type FieldError } from '../../../errors.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { SERVICES } from '../../../services.js'
+import type { ServiceRegistry } from '../../../services.js'
 import { SECURITY } from '../../shared.js'
 
 /** Clients and grants, kept in the store. Every change is audited like any other admin call. */
@@ -12,9 +12,9 @@ const SERVICE = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }
 
 type Registration = Omit<Client, 'clientId'>
 
-function unknownServices (grants: ReadonlyArray<Pick<ClientGrant, 'service'>>, pointer: (index: number) => string, location: FieldError['in']): FieldError[] {
-  return grants.flatMap((grant, index) => SERVICES[grant.service] === undefined
-    ? [{ in: location, pointer: pointer(index), detail: `is not a service of this gateway (${Object.keys(SERVICES).join(', ')})` }]
+function unknownServices (services: ServiceRegistry, grants: ReadonlyArray<Pick<ClientGrant, 'service'>>, pointer: (index: number) => string, location: FieldError['in']): FieldError[] {
+  return grants.flatMap((grant, index) => services.get(grant.service) === undefined
+    ? [{ in: location, pointer: pointer(index), detail: `is not a service of this gateway (${services.names.join(', ')})` }]
     : [])
 }
 
@@ -63,7 +63,7 @@ export default async function clientRoutes (app: FastifyInstance): Promise<void>
       }
     }
   }, async (request, reply) => {
-    const errors = unknownServices(request.body.grants, (index) => `/grants/${index}/service`, 'body')
+    const errors = unknownServices(app.services, request.body.grants, (index) => `/grants/${index}/service`, 'body')
     const services = request.body.grants.map((grant) => grant.service)
     services.forEach((service, index) => {
       if (services.indexOf(service) !== index) errors.push({ in: 'body', pointer: `/grants/${index}/service`, detail: 'is granted twice' })
@@ -87,7 +87,7 @@ export default async function clientRoutes (app: FastifyInstance): Promise<void>
     }
   }, async (request) => {
     const { clientId, service } = request.params
-    const errors = unknownServices([{ service }], () => '/service', 'params')
+    const errors = unknownServices(app.services, [{ service }], () => '/service', 'params')
     if (errors.length > 0) throw validationError(errors)
     if (!await app.clients.putGrant(clientId, { service, ...request.body })) throw new NotFoundError(`No client ${clientId}`)
     return await app.clients.findClient(clientId)

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
 import { NotFoundError, validationError } from '../../../errors.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { filterFields } from '../../../services.js'
 import { callContext, personalDataHeaders, SECURITY } from '../../shared.js'
 
 export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
@@ -29,7 +28,7 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
   }, async (request) => {
     const citizen = await app.population.findCitizenByPersonalId(request.params.personalId, callContext(request))
     if (citizen === undefined) throw new NotFoundError('No citizen has this personal id')
-    return filterFields(citizen, request.caller?.grant?.fields, 'citizens.read')
+    return app.services.filterFields(citizen, request.caller?.grant?.fields, 'citizens.read')
   })
 
   app.post<{ Body: IdentityClaim }>('/citizens/verify', {

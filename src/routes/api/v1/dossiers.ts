@@ -4,7 +4,6 @@ import { conflictError, NotFoundError, PROBLEM_KINDS } from '../../../errors.js'
 import { addDataSubjects } from '../../../plugins/app/audit.js'
 import { problemFor, problemResponses } from '../../../plugins/app/problem-details.js'
 import type { IdempotencyKey } from '../../../store/idempotency.js'
-import { filterFields } from '../../../services.js'
 import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
 
 /** Dossiers of the one-stop system. They name their applicant, so they are personal data: purpose, fields, audit. */
@@ -15,7 +14,7 @@ const DATE_OR_TIME = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0
 
 function disclose (request: FastifyRequest, service: string, dossiers: Dossier[]): Array<Partial<Dossier>> {
   addDataSubjects(request, dossiers.filter((dossier) => dossier.applicant.kind === 'citizen').map((dossier) => dossier.applicant.id))
-  return dossiers.map((dossier) => filterFields(dossier, request.caller?.grant?.fields, service))
+  return dossiers.map((dossier) => request.server.services.filterFields(dossier, request.caller?.grant?.fields, service))
 }
 
 /** Sends a kept answer again, marked as a replay. */

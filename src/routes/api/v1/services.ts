@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { SERVICES } from '../../../services.js'
 import { SECURITY } from '../../shared.js'
 
 export default async function serviceRoutes (app: FastifyInstance): Promise<void> {
@@ -18,10 +17,10 @@ export default async function serviceRoutes (app: FastifyInstance): Promise<void
     const caller = request.caller
     if (caller === undefined) throw new Error('authenticated route without caller')
     const services = caller.client.grants
-      .filter((grant) => caller.scopes.has(grant.service) && SERVICES[grant.service] !== undefined)
-      .map((grant) => {
-        const definition = SERVICES[grant.service] as (typeof SERVICES)[string]
-        return {
+      .flatMap((grant) => {
+        const definition = app.services.get(grant.service)
+        if (definition === undefined || !caller.scopes.has(grant.service)) return []
+        return [{
           service: grant.service,
           title: definition.title,
           personalData: definition.personalData,
@@ -30,7 +29,7 @@ export default async function serviceRoutes (app: FastifyInstance): Promise<void
           rateLimitPerMinute: grant.rateLimitPerMinute ?? caller.client.rateLimitPerMinute ?? app.config.rateLimit.defaultPerMinute,
           operations: app.serviceOperations.get(grant.service) ?? [],
           schema: `/openapi.json#/components/schemas/${definition.schema}`
-        }
+        }]
       })
     return { clientId: caller.clientId, services }
   })

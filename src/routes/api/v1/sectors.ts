@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { datasetKey, hasPersonalData, serviceName, type DatasetDeclaration, type SectorRecord } from '../../../../adapters/sector/port.js'
+import { NotFoundError } from '../../../errors.js'
+import { addDataSubjects } from '../../../plugins/app/audit.js'
+import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { pageSchemaId, recordSchemaId } from '../../../sector/dataset-schemas.js'
+import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
+
+/**
+ * Two routes per declared dataset — `GET /sectors/<sector>/<dataset>/{id}` and the filtered list — so each has
+ * its own parameters and response schema in the API description. Datasets holding personal data go through the
+ * purpose check, the grant's field filter and the audit of their data subjects like citizens and dossiers do.
+ */
+
+type ListQuerystring = Record<string, string | number | undefined> & { cursor?: string, limit: number }
+
+function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration): void {
+  const key = datasetKey(declaration)
+  const service = serviceName(declaration)
+  const personal = hasPersonalData(declaration)
+  const subjectField = declaration.personalData.subjectIdField
+  const config = { service, upstream: `sector:${key}` }
+  const tags = [`sector: ${declaration.sector}`]
+  const operation = recordSchemaId(declaration).replace(/^Sector/, '')
+  const access = personal
+    ? `Grant \`${service}\` with a purpose: the records hold personal data (${declaration.personalData.fields.map((field) => `\`${field}\``).join(', ')}); only the fields of the caller's grant are returned.`
+    : `Grant \`${service}\`. Reference data without personal data.`
+  const common = { security: SECURITY, tags, ...(personal ? { headers: personalDataHeaders } : {}) }
+
+  function disclose (request: FastifyRequest, records: SectorRecord[], asked?: unknown): SectorRecord[] {
+    if (subjectField !== undefined) {
+      const subjects = records.map((record) => record[subjectField])
+      addDataSubjects(request, [...subjects, asked].filter((id): id is string => typeof id === 'string'))
+    }
+    return records.map((record) => app.services.filterFields(record, request.caller?.grant?.fields, service) as SectorRecord)
+  }
+
+  app.get<{ Params: { id: string | number } }>(`/sectors/${declaration.sector}/${declaration.dataset}/:id`, {
+    config,
+    schema: {
+      ...common,
+      operationId: `get${operation}`,
+      summary: `One record of ${declaration.title}`,
+      description: `${access} \`id\` is the record's \`${declaration.idField}\`.`,
+      params: {
+        type: 'object',
+        required: ['id'],
+        additionalProperties: false,
+        properties: { id: declaration.recordSchema.properties[declaration.idField] ?? { type: 'string' } }
+      },
+      response: { 200: { description: 'The record', $ref: `${recordSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 404, 429, 502, 503, 504) }
+    }
+  }, async (request) => {
+    const record = await app.sector.getRecord(declaration, request.params.id, callContext(request))
+    if (record === undefined) throw new NotFoundError(`No record ${String(request.params.id)} in ${key}`)
+    return disclose(request, [record])[0]
+  })
+
+  app.get<{ Querystring: ListQuerystring }>(`/sectors/${declaration.sector}/${declaration.dataset}`, {
+    config,
+    schema: {
+      ...common,
+      operationId: `list${operation}`,
+      summary: `Search ${declaration.title}`,
+      description: `${access} Every filter given must match; records come ordered by \`${declaration.idField}\`.`,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...Object.fromEntries(declaration.filters.map((filter) => [filter.name, {
+            ...filter.schema,
+            description: filter.description ?? filter.schema.description ?? `\`${filter.field}\` ${OPERATOR_TEXT[filter.operator]} this value`
+          }])),
+          cursor: CURSOR,
+          limit: LIMIT
+        }
+      },
+      response: { 200: { description: 'A page of records', $ref: `${pageSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
+    }
+  }, async (request) => {
+    const { cursor, limit, ...filters } = request.query
+    const page = await app.sector.listRecords(declaration, { limit, filters, ...(cursor === undefined ? {} : { cursor }) }, callContext(request))
+    // searching by a person is an access to that person's data, even when nothing is found
+    const asked = subjectField === undefined ? undefined : declaration.filters.find((filter) => filter.field === subjectField && filter.operator === 'eq')
+    return { ...page, items: disclose(request, page.items, asked === undefined ? undefined : filters[asked.name]) }
+  })
+}
+
+const OPERATOR_TEXT = { eq: 'equals', prefix: 'starts with', gte: 'is at least', lte: 'is at most' } as const
+
+export default async function sectorRoutes (app: FastifyInstance): Promise<void> {
+  for (const declaration of app.sector.datasets) registerDataset(app, declaration)
+}
