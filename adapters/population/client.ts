@@ -1,7 +1,9 @@
-import { UpstreamError } from '../../src/errors.js'
-import { deadline, exchange, transportError, upstreamPool } from '../upstream-http.js'
+import { UpstreamError, validationError } from '../../src/errors.js'
+import { deadline, exchange, exchangeJson, transportError, upstreamPool } from '../upstream-http.js'
+import { changePageFromFeed } from './changes.js'
+import { CHANGES_SUFFIX, decodeCursor, FEED_ERRORS, MAX_CHANGES_LIMIT } from './feed.js'
 import { citizenFromXml, MappingError } from './mapping.js'
-import type { CallContext, Citizen, PopulationPort } from './port.js'
+import type { CallContext, ChangePage, Citizen, PopulationPort } from './port.js'
 import { signRequest } from './signature.js'
 import { buildEnvelope, OPERATION, parseEnvelope, SOAP_ACTION, SOAP_CONTENT_TYPE, type XmlObject } from './soap.js'
 
@@ -21,6 +23,8 @@ export interface PopulationClientOptions {
   /** Deadline for one call, connect to last byte. */
   timeoutMs: number
   maxResponseBytes?: number
+  /** Largest change-feed page accepted (5000 records run to about 4 MB). */
+  maxChangePageBytes?: number
 }
 
 const UPSTREAM = 'population database'
@@ -28,10 +32,23 @@ const UPSTREAM = 'population database'
 const FOUND = '0'
 const NOT_FOUND = '1'
 
+function badCursor (): Error {
+  return validationError([{ in: 'query', pointer: '/since', detail: 'is not a cursor this change feed issued' }])
+}
+
+/** `{MaLoi, MoTaLoi}`, the body of a change-feed refusal; undefined when the answer is not one. */
+function feedRefusal (json: unknown): { code: string, description: string } | undefined {
+  if (typeof json !== 'object' || json === null || typeof (json as { MaLoi?: unknown }).MaLoi !== 'string') return undefined
+  const { MaLoi, MoTaLoi } = json as { MaLoi: string, MoTaLoi?: unknown }
+  return { code: MaLoi, description: typeof MoTaLoi === 'string' ? MoTaLoi : '' }
+}
+
 export function createPopulationClient (options: PopulationClientOptions): PopulationPort {
   const endpoint = new URL(options.url)
   const pool = upstreamPool(endpoint.origin, options)
   const maxResponseBytes = options.maxResponseBytes ?? 1_048_576
+  const maxChangePageBytes = options.maxChangePageBytes ?? 16 * 1_048_576
+  const changesPath = endpoint.pathname.replace(/\/+$/, '') + CHANGES_SUFFIX
 
   async function call (content: XmlObject, signal?: AbortSignal): Promise<XmlObject> {
     const timestamp = Date.now().toString()
@@ -84,6 +101,40 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         return citizenFromXml(result.CongDan)
       } catch (err) {
         if (err instanceof MappingError) throw new UpstreamError(UPSTREAM, err.message)
+        throw err
+      }
+    },
+
+    async readChanges (since: string | undefined, limit: number, context: CallContext): Promise<ChangePage> {
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CHANGES_LIMIT) {
+        throw validationError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_CHANGES_LIMIT}` }])
+      }
+      const start = since === undefined ? 1 : decodeCursor(since)
+      if (start === undefined) throw badCursor()
+      const query = new URLSearchParams({ ...(since === undefined ? {} : { since }), limit: String(limit) })
+      const path = `${changesPath}?${query.toString()}`
+      const timestamp = Date.now().toString()
+      const answer = await exchangeJson(pool, {
+        method: 'GET',
+        path,
+        headers: {
+          accept: 'application/json',
+          timestamp,
+          // The feed signs the full URL as sent, query included.
+          authorization: signRequest(endpoint.origin + path, options.username, options.secret, timestamp)
+        }
+      }, { upstream: UPSTREAM, maxResponseBytes: maxChangePageBytes, timeoutMs: options.timeoutMs, ...(context.signal === undefined ? {} : { signal: context.signal }) })
+
+      const refusal = feedRefusal(answer.json)
+      if (answer.status === 400 && refusal?.code === FEED_ERRORS.badCursor) throw badCursor()
+      if (answer.status !== 200 || answer.json === undefined || refusal !== undefined) {
+        const why = refusal === undefined ? '' : ` ${refusal.code}: ${refusal.description}`
+        throw new UpstreamError(UPSTREAM, answer.json === undefined ? `change feed answered HTTP ${answer.status} without JSON` : `change feed answered HTTP ${answer.status}${why}`)
+      }
+      try {
+        return changePageFromFeed(answer.json, start, limit)
+      } catch (err) {
+        if (err instanceof MappingError) throw new UpstreamError(UPSTREAM, `malformed change page: ${err.message}`)
         throw err
       }
     },

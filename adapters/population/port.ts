@@ -33,9 +33,55 @@ export interface CallContext extends SharedCallContext {
   serviceCode?: string
 }
 
+export type ChangeKind = 'created' | 'updated'
+
+/** A change of the database, as recorded: the citizen as they are after it. */
+export interface CitizenChange {
+  /** Position in the feed; strictly increasing along it. */
+  seq: number
+  kind: ChangeKind
+  /** ISO 8601 date-time with the +07:00 offset. */
+  changedAt: string
+  citizen: Citizen
+}
+
+/** A change whose record cannot be read or fails validation: kept, with why, for the dead-letter table. */
+export interface InvalidChange {
+  seq: number
+  invalid: {
+    /** For a person to read, e.g. "CongDan.SoDinhDanh is not a valid personal id: 02518912345". */
+    reason: string
+    /** The record as the database sent it. */
+    raw: unknown
+  }
+}
+
+export type ChangeItem = CitizenChange | InvalidChange
+
+export interface ChangePage {
+  /** In feed order; never more than the limit asked for. */
+  items: ChangeItem[]
+  /** Absent when the feed holds nothing after this page (yet). Opaque: pass it back unchanged. */
+  nextCursor?: string
+  /**
+   * Where to resume once this page is stored, even at the end of the feed (where there is no nextCursor):
+   * store it with the page's records as the sync checkpoint and pass it as `since` later to read only what
+   * has been added since. Equal to nextCursor when there is one.
+   */
+  checkpoint: string
+  /** Changes the whole feed holds, when the upstream says. */
+  total?: number
+}
+
 export interface PopulationPort {
   /** The citizen with this personal id, or undefined when the database has none. */
   findCitizenByPersonalId (personalId: string, context: CallContext): Promise<Citizen | undefined>
+  /**
+   * The change feed from `since` (a cursor or checkpoint from an earlier page; undefined for the start), at most
+   * `limit` (1…5000) changes. A record that cannot be mapped comes back as an InvalidChange, not as an error;
+   * a cursor the feed did not issue is a validation error (400); an unreadable page a coded upstream error.
+   */
+  readChanges (since: string | undefined, limit: number, context: CallContext): Promise<ChangePage>
   /** Resolves when the upstream answers; rejects with a coded upstream error otherwise. */
   checkHealth (): Promise<void>
   close (): Promise<void>

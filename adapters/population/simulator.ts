@@ -1,26 +1,33 @@
 import Fastify, { type FastifyReply } from 'fastify'
 import { citizenToXml } from './mapping.js'
+import { CHANGES_SUFFIX } from './feed.js'
 import { verifySignature } from './signature.js'
+import { serveChangeFeed, type ChangeFeedFaults, type ChangeFeedOptions } from './simulator-changes.js'
 import { buildEnvelope, buildFault, NAMESPACE, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
 import { syntheticPopulation, type SyntheticPopulation } from './synthetic.js'
-import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
+import { applyTransportFaults, listenOnLoopback } from '../shared/simulator-server.js'
+
+export { isInvalidChange, changeDefect, type ChangeDefect } from './synthetic-changes.js'
 
 /**
- * A real SOAP 1.1 server speaking the population database's protocol over seeded synthetic citizens.
- * Tests and the demo start it on an ephemeral loopback port; `faults` lets tests make it slow or failing.
+ * A real SOAP 1.1 server speaking the population database's protocol over seeded synthetic citizens, with its
+ * JSON change feed at `/ws/dancu/changes` (protocol in feed.ts). Tests and the demo start it on an ephemeral
+ * loopback port; `faults` lets tests make it slow or failing. The SOAP lookup answers each citizen as the
+ * changes recorded so far leave them.
  */
 
 export const ENDPOINT_PATH = '/ws/dancu'
+export const CHANGES_PATH = ENDPOINT_PATH + CHANGES_SUFFIX
 
-export interface SimulatorFaults extends TransportFaults {
-  /** Answer every call with this HTTP status and a soap:Server fault. */
-  status?: number
-}
+/** `delayMs`, `reset` and `status` act on SOAP and feed calls alike; the rest on the feed only. */
+export type SimulatorFaults = ChangeFeedFaults
 
 export interface PopulationSimulatorOptions {
   credentials: { username: string, secret: string }
   seed?: number
   size?: number
+  /** The change feed's initial length (default: the population size, one THEM per citizen) and defect rate. */
+  changeFeed?: ChangeFeedOptions
   host?: string
   port?: number
 }
@@ -31,6 +38,14 @@ export interface PopulationSimulator {
   readonly population: SyntheticPopulation
   /** SOAP calls received, including refused ones. */
   readonly hits: number
+  /** The change feed's URL. */
+  readonly changesUrl: string
+  /** The change feed now: its length and defect rate. */
+  readonly changeFeed: { readonly size: number, readonly invalidEvery?: number }
+  /** Change feed calls received, including refused ones. */
+  readonly changeHits: number
+  /** Records `count` more changes (SUA updates once every citizen is registered); answers the new length. */
+  appendChanges (count: number): number
   faults: SimulatorFaults
   close (): Promise<void>
 }
@@ -60,6 +75,15 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     reply.code(status).type(SOAP_CONTENT_TYPE).send(buildFault(body))
 
   app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body))
+
+  const feed = serveChangeFeed(app, {
+    path: CHANGES_PATH,
+    population,
+    credentials: options.credentials,
+    options: options.changeFeed ?? {},
+    faults: () => state.faults,
+    closing: closing.signal
+  })
 
   app.get(ENDPOINT_PATH, async (request, reply) => {
     if (!('wsdl' in (request.query as object))) return fault(reply, 405, { faultcode: 'Client', faultstring: 'Dùng POST với SOAP 1.1' })
@@ -96,7 +120,8 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     const personalId = input.SoDinhDanh as string
     if (!/^[0-9]{12}$/.test(personalId)) return fault(reply, 500, { faultcode: 'Client', faultstring: 'Số định danh không hợp lệ' })
 
-    const citizen = population.findByPersonalId(personalId)
+    const index = population.indexOf(personalId)
+    const citizen = index === undefined ? undefined : population.citizenAt(index, feed.revisionOf(index))
     const requestId = input.MaYeuCau as string
     let result
     if (citizen === undefined) {
@@ -122,6 +147,10 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     url: `${origin}${ENDPOINT_PATH}`,
     population,
     get hits () { return hits },
+    changesUrl: `${origin}${CHANGES_PATH}`,
+    get changeFeed () { return { size: feed.size, ...(feed.invalidEvery === undefined ? {} : { invalidEvery: feed.invalidEvery }) } },
+    get changeHits () { return feed.hits },
+    appendChanges: (count: number) => feed.append(count),
     get faults () { return state.faults },
     set faults (faults: SimulatorFaults) { state.faults = faults },
     async close () {

@@ -35,7 +35,7 @@ function lastSixDigits (index: number): string {
   return String((index * MULTIPLIER + OFFSET) % ID_SPACE).padStart(6, '0')
 }
 
-function indexOf (personalId: string): number {
+function indexFromId (personalId: string): number {
   const digits = Number(personalId.slice(6))
   return Number((BigInt(digits - OFFSET + ID_SPACE) * BigInt(INVERSE)) % BigInt(ID_SPACE))
 }
@@ -64,8 +64,14 @@ function dateOfBirth (rng: Random): string {
 export interface SyntheticPopulation {
   readonly seed: number
   readonly size: number
-  citizenAt (index: number): Citizen
+  /**
+   * Citizen `index` as first registered (revision 0), or after `revision` recorded changes: each revision
+   * moves the current residence (and sometimes the permanent one); identity and birth data never change.
+   */
+  citizenAt (index: number, revision?: number): Citizen
   findByPersonalId (personalId: string): Citizen | undefined
+  /** The index of the citizen holding this personal id, or undefined when nobody does. */
+  indexOf (personalId: string): number | undefined
 }
 
 export function syntheticPopulation ({ seed = 2025, size = 5000 }: { seed?: number, size?: number } = {}): SyntheticPopulation {
@@ -94,19 +100,36 @@ export function syntheticPopulation ({ seed = 2025, size = 5000 }: { seed?: numb
     }
   }
 
+  // Revision r of citizen i draws from stream i + r·10^6: apart from every citizen's own stream (0…10^6 − 1).
+  function revised (citizen: Citizen, index: number, revision: number): Citizen {
+    const rng = random(seed, index + revision * ID_SPACE)
+    const currentAddress = address(rng, someProvince(rng, 0.8), true)
+    const permanentAddress = rng.next() < 0.4 ? currentAddress : citizen.permanentAddress
+    return { ...citizen, permanentAddress, currentAddress }
+  }
+
+  function find (personalId: string): { index: number, citizen: Citizen } | undefined {
+    if (!/^[0-9]{12}$/.test(personalId)) return undefined
+    const index = indexFromId(personalId)
+    if (index >= size) return undefined
+    const citizen = citizenAt(index)
+    return citizen.personalId === personalId ? { index, citizen } : undefined
+  }
+
   return {
     seed,
     size,
-    citizenAt (index: number): Citizen {
+    citizenAt (index: number, revision = 0): Citizen {
       if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`no citizen #${index}`)
-      return citizenAt(index)
+      if (!Number.isInteger(revision) || revision < 0) throw new RangeError(`no revision ${revision}`)
+      const citizen = citizenAt(index)
+      return revision === 0 ? citizen : revised(citizen, index, revision)
     },
     findByPersonalId (personalId: string): Citizen | undefined {
-      if (!/^[0-9]{12}$/.test(personalId)) return undefined
-      const index = indexOf(personalId)
-      if (index >= size) return undefined
-      const citizen = citizenAt(index)
-      return citizen.personalId === personalId ? citizen : undefined
+      return find(personalId)?.citizen
+    },
+    indexOf (personalId: string): number | undefined {
+      return find(personalId)?.index
     }
   }
 }

@@ -2,19 +2,32 @@ import t from 'tap'
 import { request } from 'undici'
 import { createPopulationClient } from '../../adapters/population/client.js'
 import { signRequest } from '../../adapters/population/signature.js'
+import { isInvalidChange, startPopulationSimulator } from '../../adapters/population/simulator.js'
 import { parseEnvelope } from '../../adapters/population/soap.js'
 import { populationContract } from '../contracts/population.js'
 import { startSimulator, TEST_CREDENTIALS, testConfig } from '../helper.js'
 
 t.test('population client against the SOAP simulator', async (t) => {
   populationContract(t, async (t) => {
-    const simulator = await startSimulator(t)
+    // 60 people, 75 changes: everyone registered, then 15 updates; every 8th record malformed.
+    const invalidEvery = 8
+    const simulator = await startPopulationSimulator({ credentials: TEST_CREDENTIALS, size: 60, changeFeed: { size: 75, invalidEvery } })
+    t.teardown(() => simulator.close())
     const port = createPopulationClient(testConfig(simulator.url).population)
     t.teardown(() => port.close())
     const citizen = simulator.population.citizenAt(7)
     // Same birth data, another index: well-formed, yet nobody holds it.
     const unknownId = simulator.population.citizenAt(8).personalId.slice(0, 6) + '999999'
-    return { port, known: citizen, unknownId }
+    return {
+      port,
+      known: citizen,
+      unknownId,
+      changes: {
+        total: simulator.changeFeed.size,
+        isInvalid: (seq: number) => isInvalidChange(seq, invalidEvery),
+        append: async (count: number) => { simulator.appendChanges(count) }
+      }
+    }
   })
 })
 

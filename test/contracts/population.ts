@@ -1,14 +1,49 @@
 import type { Test } from 'tap'
-import type { PopulationPort } from '../../adapters/population/port.js'
+import type { ChangeItem, ChangePage, PopulationPort } from '../../adapters/population/port.js'
+import { isPersonalId } from '../../src/domain/personal-id.js'
 
 /**
  * What every implementation of PopulationPort must do. `known` is a citizen the implementation holds;
- * `unknownId` is a well-formed personal id it does not hold.
+ * `unknownId` is a well-formed personal id it does not hold; `changes` describes its change feed.
  */
 export interface PopulationFixture {
   port: PopulationPort
   known: { personalId: string, fullName: string, dateOfBirth: string }
   unknownId: string
+  changes: {
+    /** Changes the feed holds when the fixture is made: a few dozen, some of them malformed at the source. */
+    total: number
+    /** Whether the source's record of change `seq` is malformed (so the port must answer it as invalid). */
+    isInvalid (seq: number): boolean
+    /** Makes the source record `count` more changes. */
+    append (count: number): Promise<void>
+  }
+}
+
+const context = (name: string): { requestId: string } => ({ requestId: `contract-${name}` })
+
+/** Reads the feed from `since` to its end, checking each page's own promises; answers the items and last page. */
+async function readToEnd (t: Test, port: PopulationPort, limit: number, since?: string): Promise<{ items: ChangeItem[], last: ChangePage, pages: number }> {
+  const items: ChangeItem[] = []
+  const seen = new Set<string>()
+  let cursor = since
+  for (let pages = 1; ; pages++) {
+    const page = await port.readChanges(cursor, limit, context('changes'))
+    if (page.items.length > limit) t.fail(`page of ${page.items.length} changes, limit ${limit}`)
+    if (page.nextCursor !== undefined && page.items.length === 0) t.fail('an empty page with a next cursor')
+    if (page.nextCursor !== undefined && page.checkpoint !== page.nextCursor) t.fail('checkpoint differs from nextCursor')
+    items.push(...page.items)
+    if (page.nextCursor === undefined) return { items, last: page, pages }
+    if (seen.has(page.nextCursor)) throw new Error(`cursor ${page.nextCursor} repeated`)
+    seen.add(page.nextCursor)
+    cursor = page.nextCursor
+  }
+}
+
+const seqs = (items: readonly ChangeItem[]): number[] => items.map((item) => item.seq)
+
+function strictlyIncreasing (values: readonly number[]): boolean {
+  return values.every((value, i) => i === 0 || value > (values[i - 1] as number))
 }
 
 export function populationContract (t: Test, makeFixture: (t: Test) => Promise<PopulationFixture>): void {
@@ -39,6 +74,81 @@ export function populationContract (t: Test, makeFixture: (t: Test) => Promise<P
   t.test('answers undefined for an id it does not hold', async (t) => {
     const { port, unknownId } = await makeFixture(t)
     t.equal(await port.findCitizenByPersonalId(unknownId, { requestId: 'contract-miss-0001' }), undefined)
+  })
+
+  t.test('reads the change feed from the start in pages of any size, without gaps or duplicates', async (t) => {
+    const { port, changes } = await makeFixture(t)
+    const whole = await port.readChanges(undefined, 5000, context('changes-whole'))
+    t.equal(whole.items.length, changes.total, 'one large page holds the whole feed')
+    t.equal(whole.nextCursor, undefined, 'and says it is the end')
+    if (whole.total !== undefined) t.equal(whole.total, changes.total, 'total counts the whole feed')
+    t.ok(strictlyIncreasing(seqs(whole.items)), 'in strictly increasing seq')
+
+    for (const limit of [1, 7, changes.total - 1]) {
+      const { items, pages } = await readToEnd(t, port, limit)
+      t.equal(pages, Math.ceil(changes.total / limit), `${pages} pages of ${limit}`)
+      t.same(items, whole.items, `pages of ${limit} hold the same changes, in the same order`)
+    }
+  })
+
+  t.test('a cursor resumes exactly after the last change of its page, as often as it is used', async (t) => {
+    const { port } = await makeFixture(t)
+    const whole = await port.readChanges(undefined, 5000, context('changes-whole'))
+    const first = await port.readChanges(undefined, 10, context('changes-first'))
+    t.same(first.items, whole.items.slice(0, 10))
+    t.type(first.nextCursor, 'string')
+    const second = await port.readChanges(first.nextCursor, 10, context('changes-second'))
+    t.same(second.items, whole.items.slice(10, 20), 'the next ten, none skipped or repeated')
+    t.same(await port.readChanges(first.nextCursor, 10, context('changes-again')), second, 'reading a cursor again answers the same')
+  })
+
+  t.test('answers each change with the citizen, and a malformed record as invalid with a reason', async (t) => {
+    const { port, changes } = await makeFixture(t)
+    const { items } = await readToEnd(t, port, 25)
+    const invalid = items.filter((item) => 'invalid' in item)
+    t.ok(invalid.length > 0 && invalid.length < items.length, 'the fixture has both kinds')
+    t.same(seqs(invalid), seqs(items).filter((seq) => changes.isInvalid(seq)), 'exactly the malformed records are invalid')
+    for (const item of items) {
+      if ('invalid' in item) {
+        if (typeof item.invalid.reason !== 'string' || item.invalid.reason.length < 10) t.fail(`change ${item.seq}: no reason given`)
+        if (typeof item.invalid.raw !== 'object' || item.invalid.raw === null) t.fail(`change ${item.seq}: raw record missing`)
+        continue
+      }
+      if (!['created', 'updated'].includes(item.kind)) t.fail(`change ${item.seq}: kind ${item.kind}`)
+      if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+07:00$/.test(item.changedAt)) t.fail(`change ${item.seq}: changedAt ${item.changedAt}`)
+      if (!isPersonalId(item.citizen.personalId) || item.citizen.fullName.trim() === '' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(item.citizen.dateOfBirth)) {
+        t.fail(`change ${item.seq}: citizen not as promised: ${JSON.stringify(item.citizen)}`)
+      }
+    }
+    t.match(items.find((item) => !('invalid' in item)), {
+      citizen: { gender: /^(male|female)$/, permanentAddress: { provinceCode: /^[0-9]{2}$/, communeCode: /^[0-9]{5}$/ } }
+    })
+  })
+
+  t.test('at the end there is no nextCursor, and the checkpoint later reads only what was added', async (t) => {
+    const { port, changes } = await makeFixture(t)
+    const { items, last } = await readToEnd(t, port, 10)
+    const quiet = await port.readChanges(last.checkpoint, 10, context('changes-quiet'))
+    t.same(quiet.items, [], 'nothing new yet')
+    t.equal(quiet.nextCursor, undefined)
+    t.equal(quiet.checkpoint, last.checkpoint, 'a quiet read keeps the checkpoint where it was')
+
+    await changes.append(12)
+    const { items: added } = await readToEnd(t, port, 5, quiet.checkpoint)
+    t.equal(added.length, 12, 'exactly the new changes')
+    t.ok(strictlyIncreasing([...seqs(items), ...seqs(added)]), 'after everything read before')
+    const whole = await readToEnd(t, port, 5000)
+    t.same(whole.items, [...items, ...added], 'the feed read again from the start is the old changes then the new')
+  })
+
+  t.test('refuses a cursor it did not issue and a limit out of range', async (t) => {
+    const { port } = await makeFixture(t)
+    for (const cursor of ['not a cursor', 'eyJzIjotMX0', '']) {
+      await t.rejects(port.readChanges(cursor, 10, context('changes-bad-cursor')), { code: 'GW_ERR_VALIDATION', statusCode: 400 }, `cursor "${cursor}"`)
+    }
+    for (const limit of [0, 5001, 2.5]) {
+      await t.rejects(port.readChanges(undefined, limit, context('changes-bad-limit')), { code: 'GW_ERR_VALIDATION', statusCode: 400 }, `limit ${limit}`)
+    }
   })
 
   t.test('reports healthy while reachable', async (t) => {
