@@ -10,6 +10,7 @@ import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
 import sector from './plugins/app/sector.js'
+import syncs from './plugins/app/syncs.js'
 import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
@@ -71,6 +72,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
   await app.register(serviceCatalogue)
+  // in demo mode the sync worker runs here too; in production `npm run worker` runs it apart
+  await app.register(syncs, { config: config.syncs, worker: config.syncs.embeddedWorker })
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → JWT, grant and purpose → rate limit; all before the body is read

@@ -4,6 +4,7 @@ import type { PopulationClientOptions } from '../adapters/population/client.js'
 import type { ProceduresClientOptions } from '../adapters/procedures/client.js'
 import { DEFAULT_DATASETS_DIR } from '../adapters/sector/loader.js'
 import type { RestUpstreamOptions } from '../adapters/sector/rest-source.js'
+import type { NationalPortalClientOptions } from '../adapters/national-portal/client.js'
 import { projectRoot } from './paths.js'
 import type { StoreConfig } from './store/db.js'
 
@@ -57,10 +58,23 @@ const ENV_SCHEMA = {
     SECTOR_DATABASE_SCHEMA: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public' },
     SECTOR_DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
     SECTOR_STATEMENT_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 5000 },
-    SECTOR_CURSOR_SECRET: { type: 'string', minLength: 16 }
+    SECTOR_CURSOR_SECRET: { type: 'string', minLength: 16 },
+    SYNC_WORKER: { type: 'boolean' },
+    SYNC_QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp' },
+    SYNC_CRON: { type: 'string', minLength: 9, default: '0 1 * * *' },
+    SYNC_TIMEZONE: { type: 'string', minLength: 1, default: 'Asia/Ho_Chi_Minh' },
+    SYNC_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 12 },
+    SYNC_BACKOFF_MS: { type: 'integer', minimum: 10, maximum: 3600000, default: 5000 },
+    SYNC_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 5000, default: 5000 },
+    SYNC_LOCK_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 30000 },
+    NATIONAL_PORTAL_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    NATIONAL_PORTAL_USERNAME: { type: 'string', minLength: 1 },
+    NATIONAL_PORTAL_PASSWORD: { type: 'string', minLength: 8 },
+    NATIONAL_PORTAL_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 10000 }
   },
   // REST sector upstreams are named by the dataset declarations, so their variables are too:
-  // SECTOR_UPSTREAM_<NAME>_URL, _API_KEY, _TIMEOUT_MS, _CONNECTIONS (read by sectorUpstreams below)
+  // SECTOR_UPSTREAM_<NAME>_URL, _API_KEY, _TIMEOUT_MS, _CONNECTIONS (read by sectorUpstreams below).
+  // Likewise SYNC_CRON_<SYNC NAME> overrides SYNC_CRON for one sync, e.g. SYNC_CRON_POPULATION_CHANGES.
 } as const
 
 interface RawEnv {
@@ -107,6 +121,18 @@ interface RawEnv {
   SECTOR_DATABASE_POOL_SIZE: number
   SECTOR_STATEMENT_TIMEOUT_MS: number
   SECTOR_CURSOR_SECRET?: string
+  SYNC_WORKER?: boolean
+  SYNC_QUEUE_PREFIX: string
+  SYNC_CRON: string
+  SYNC_TIMEZONE: string
+  SYNC_ATTEMPTS: number
+  SYNC_BACKOFF_MS: number
+  SYNC_BATCH_SIZE: number
+  SYNC_LOCK_MS: number
+  NATIONAL_PORTAL_URL?: string
+  NATIONAL_PORTAL_USERNAME?: string
+  NATIONAL_PORTAL_PASSWORD?: string
+  NATIONAL_PORTAL_TIMEOUT_MS: number
 }
 
 /** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
@@ -149,6 +175,27 @@ export interface SectorConfig {
   upstreams: Record<string, RestUpstreamOptions>
 }
 
+export interface SyncConfig {
+  /** Redis holding the queues (REDIS_URL); without it syncs are off and say so. */
+  redisUrl?: string
+  /** BullMQ key prefix: every queue of this deployment lives under it. */
+  prefix: string
+  /** Cron in `timezone`, per sync name; `cron` for syncs not listed. */
+  cron: string
+  cronBySync: Record<string, string>
+  timezone: string
+  attempts: number
+  /** First retry delay; doubles each attempt. */
+  backoffMs: number
+  batchSize: number
+  /** How long a run's lock lasts without renewal: after a worker dies, another takes the run over this much later. */
+  lockMs: number
+  /** Run the sync worker inside the gateway process (demo); production runs `npm run worker` apart. */
+  embeddedWorker: boolean
+  /** The national public-service portal the dossier-status sync pushes to; url empty = not configured. */
+  portal: NationalPortalClientOptions
+}
+
 export interface Config {
   host: string
   port: number
@@ -166,6 +213,7 @@ export interface Config {
   store: StoreConfig
   audit: { maxBatch: number }
   sector: SectorConfig
+  syncs: SyncConfig
 }
 
 export class ConfigError extends Error {
@@ -258,6 +306,29 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       statementTimeoutMs: raw.SECTOR_STATEMENT_TIMEOUT_MS,
       ...(raw.SECTOR_CURSOR_SECRET === undefined ? {} : { cursorSecret: raw.SECTOR_CURSOR_SECRET }),
       upstreams: sectorUpstreams(env)
+    },
+    syncs: {
+      ...(raw.REDIS_URL === undefined ? {} : { redisUrl: raw.REDIS_URL }),
+      prefix: raw.SYNC_QUEUE_PREFIX,
+      cron: raw.SYNC_CRON,
+      cronBySync: Object.fromEntries(Object.entries(env).flatMap(([name, value]) => {
+        const match = /^SYNC_CRON_([A-Z0-9_]+)$/.exec(name)
+        return match === null || value === undefined ? [] : [[(match[1] as string).toLowerCase().replaceAll('_', '-'), value]]
+      })),
+      timezone: raw.SYNC_TIMEZONE,
+      attempts: raw.SYNC_ATTEMPTS,
+      backoffMs: raw.SYNC_BACKOFF_MS,
+      batchSize: raw.SYNC_BATCH_SIZE,
+      lockMs: raw.SYNC_LOCK_MS,
+      embeddedWorker: raw.SYNC_WORKER ?? demo,
+      portal: {
+        url: raw.NATIONAL_PORTAL_URL ?? '',
+        username: raw.NATIONAL_PORTAL_USERNAME ?? '',
+        password: raw.NATIONAL_PORTAL_PASSWORD ?? '',
+        connections: 4,
+        connectTimeoutMs: Math.min(raw.NATIONAL_PORTAL_TIMEOUT_MS, 2000),
+        timeoutMs: raw.NATIONAL_PORTAL_TIMEOUT_MS
+      }
     }
   }
 }

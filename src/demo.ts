@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { startNationalPortalSimulator, type NationalPortalSimulator } from '../adapters/national-portal/simulator.js'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/procedures/simulator.js'
 import { sectorSeedData, seedSectorTables } from '../adapters/sector/seed.js'
@@ -16,6 +17,8 @@ export interface Demo {
   procedures: ProceduresSimulator
   /** The health department's facility register (REST dataset health/facilities). */
   health: SectorRestSimulator
+  /** The national public-service portal the dossier-status sync pushes to. */
+  portal: NationalPortalSimulator
   redis?: PrivateRedis
   /** A ready token for VN.H23.MOTCUA. */
   token: string
@@ -35,6 +38,8 @@ export async function startDemo (config: Config): Promise<Demo> {
   const procedures = await startProceduresSimulator({ apiKey: proceduresKey, population: population.population, host: '127.0.0.1', port: 0 })
   const healthKey = randomBytes(24).toString('base64url')
   const health = await startSectorRestSimulator({ apiKey: healthKey, host: '127.0.0.1', port: 0 })
+  const portalCredentials = { username: 'lgsp-demo', password: randomBytes(24).toString('base64url') }
+  const portal = await startNationalPortalSimulator({ credentials: portalCredentials, host: '127.0.0.1', port: 0 })
   const redis = config.rateLimit.redisUrl === undefined ? await startPrivateRedis() : undefined
   // also makes the demo key and JWKS on first start, before the gateway reads them
   const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
@@ -46,11 +51,13 @@ export async function startDemo (config: Config): Promise<Demo> {
       procedures: { ...config.procedures, url: procedures.url, apiKey: proceduresKey },
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
       rateLimit: { ...config.rateLimit, ...(redisUrl === undefined ? {} : { redisUrl }) },
-      sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } }
+      sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } },
+      syncs: { ...config.syncs, ...(redisUrl === undefined ? {} : { redisUrl }), portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } }
     },
     population,
     procedures,
     health,
+    portal,
     landOwner: sectorSeedData().landParcels[0]?.ownerPersonalId ?? '',
     ...(redis === undefined ? {} : { redis }),
     token,
@@ -61,6 +68,7 @@ export async function startDemo (config: Config): Promise<Demo> {
       await population.close()
       await procedures.close()
       await health.close()
+      await portal.close()
       await redis?.stop()
     }
   }
@@ -82,7 +90,9 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  Population DB  ${demo.population.url} (SOAP simulator, ${demo.population.population.size} citizens)`,
     `  One-stop TTHC  ${demo.procedures.url} (JSON simulator, ${demo.procedures.data.procedures.length} procedures, ${demo.procedures.data.dossiers.length} dossiers)`,
     `  Sector data    land/parcels, enterprise/registrations (tables in the demo store); health/facilities ${demo.health.url} (REST simulator)`,
+    `  National portal ${demo.portal.url} (simulator; the dossier-status sync pushes here)`,
     redisLine,
+    demo.config.syncs.redisUrl === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
     '',
     'Demo citizens:',
     ...ids.map((c) => `  ${c.personalId}  ${c.fullName}, born ${c.dateOfBirth}`),

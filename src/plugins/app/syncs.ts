@@ -1,0 +1,48 @@
+import fp from 'fastify-plugin'
+import { createNationalPortalClient } from '../../../adapters/national-portal/client.js'
+import type { SyncConfig } from '../../config.js'
+import { syncDefinitions } from '../../sync/catalogue.js'
+import { createSyncControl, type SyncControl } from '../../sync/control.js'
+import { startSyncWorkers, type SyncWorkers } from '../../sync/worker.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The nightly syncs: schedules, runs and their state (admin API), through BullMQ on Redis. */
+    syncs: SyncControl
+  }
+}
+
+export const SYNCS_DISABLED = 'syncs are disabled: no Redis (set REDIS_URL, or install redis-server for the demo to start its own)'
+
+/**
+ * The syncs of this deployment, and — in the worker process, or inside the gateway in demo mode — the worker
+ * that runs them. Without Redis the API still starts; the syncs say they are disabled.
+ */
+export default fp<{ config: SyncConfig, worker: boolean }>(async function syncs (app, { config, worker }) {
+  const portal = config.portal.url === '' ? undefined : createNationalPortalClient(config.portal)
+  if (portal === undefined) app.log.warn('NATIONAL_PORTAL_URL is not set: no dossier-status sync')
+  const definitions = syncDefinitions({
+    db: app.store,
+    population: app.population,
+    procedures: app.procedures,
+    sector: app.sector,
+    ...(portal === undefined ? {} : { portal }),
+    batchSize: config.batchSize
+  })
+  const control = createSyncControl(definitions, config, app.store)
+  app.decorate('syncs', control)
+
+  let workers: SyncWorkers | undefined
+  const { redisUrl } = config
+  if (redisUrl === undefined) {
+    app.log.warn(SYNCS_DISABLED)
+  } else if (worker) {
+    workers = startSyncWorkers({ definitions, config: { ...config, redisUrl }, db: app.store, log: app.log })
+    app.log.info({ syncs: control.names }, 'sync worker started')
+  }
+  app.addHook('onClose', async () => {
+    await workers?.close()
+    await control.close()
+    await portal?.close()
+  })
+}, { name: 'syncs', dependencies: ['store', 'population', 'procedures', 'sector'] })

@@ -1,0 +1,85 @@
+import { Worker, type Job, type Queue } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import type { SyncConfig } from '../config.js'
+import type { Db } from '../store/db.js'
+import type { AnySyncDefinition } from './definition.js'
+import { runSyncProcessor } from './processors/run-sync.js'
+import { cronOf, queueName, redisConnection, RUN_JOB, runJobOptions, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
+import { failRun, type RunSummary } from './runner.js'
+
+/**
+ * The sync worker: one BullMQ Worker per sync (one run at a time each), the nightly Job Schedulers, and the
+ * run's end in the store when BullMQ gives up. `close()` stops taking jobs, lets the run in hand stop after its
+ * current page (its job returns to the queue), and closes the connections.
+ */
+
+export interface SyncWorkers {
+  /** Resolves once every scheduler is in place (Redis reachable). */
+  readonly ready: Promise<void>
+  close (): Promise<void>
+}
+
+export interface SyncWorkerOptions {
+  definitions: readonly AnySyncDefinition[]
+  config: SyncConfig & { redisUrl: string }
+  db: Db
+  log: FastifyBaseLogger
+}
+
+export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOptions): SyncWorkers {
+  const connection = redisConnection(config.redisUrl, 'worker')
+  connection.on('error', (err) => { log.warn({ err: err.message }, 'sync worker: redis error') })
+  const stopping = new AbortController()
+  const queues: Array<Queue<RunJobData>> = []
+  const workers: Array<Worker<RunJobData, RunSummary>> = []
+
+  for (const definition of definitions) {
+    const queue = syncQueue(definition.name, config, connection)
+    queue.on('error', (err) => { log.warn({ err: err.message, sync: definition.name }, 'sync queue error') })
+    queues.push(queue)
+    const worker = new Worker<RunJobData, RunSummary>(queueName(definition.name), runSyncProcessor(definition, db, stopping.signal), {
+      connection,
+      prefix: config.prefix,
+      concurrency: 1,
+      lockDuration: config.lockMs,
+      stalledInterval: Math.max(250, Math.floor(config.lockMs / 2)),
+      maxStalledCount: 10
+    })
+    worker.on('error', (err) => { log.warn({ err: err.message, sync: definition.name }, 'sync worker error') })
+    worker.on('completed', (job, summary) => { log.info({ sync: definition.name, runId: job.id, read: summary.read, written: summary.written, invalid: summary.invalid }, 'sync run completed') })
+    worker.on('failed', (job: Job<RunJobData> | undefined, err) => {
+      if (job?.id === undefined) return
+      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)
+      log.warn({ sync: definition.name, runId: job.id, attempt: job.attemptsMade, final, err: err.message }, final ? 'sync run failed' : 'sync run attempt failed; retrying')
+      const recorded = final
+        ? failRun(db, job.id, err.message)
+        : db.query('UPDATE sync_runs SET error = $2 WHERE run_id = $1', [job.id, `attempt ${job.attemptsMade}: ${err.message}`.slice(0, 2000)])
+      void recorded.catch((storeErr: unknown) => { log.error({ err: (storeErr as Error).message, runId: job.id }, 'sync run outcome not recorded') })
+    })
+    workers.push(worker)
+  }
+
+  const ready = (async () => {
+    for (const [index, definition] of definitions.entries()) {
+      const queue = queues[index] as Queue<RunJobData>
+      await queue.setGlobalConcurrency(1)
+      // the fixed id makes this an update on every start: never a second schedule
+      await queue.upsertJobScheduler(SCHEDULER_ID, { pattern: cronOf(config, definition.name), tz: config.timezone }, {
+        name: RUN_JOB,
+        data: { trigger: 'schedule' },
+        opts: runJobOptions(config)
+      })
+    }
+  })()
+  ready.catch((err: unknown) => { log.error({ err: (err as Error).message }, 'sync schedules not set up') })
+
+  return {
+    ready,
+    async close () {
+      stopping.abort()
+      await Promise.all(workers.map(async (worker) => { await worker.close() }))
+      await Promise.all(queues.map(async (queue) => { await queue.close() }))
+      connection.disconnect()
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, loadConfig } from './config.js'
+import { buildWorker } from './worker-app.js'
+
+/** `npm run worker`: runs the nightly syncs until SIGTERM, then lets the run in hand stop after its page. */
+
+let config
+try {
+  config = loadConfig(process.env)
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`${err.message}\n`)
+  process.exit(1)
+}
+if (config.syncs.redisUrl === undefined) {
+  process.stderr.write('The sync worker needs Redis: set REDIS_URL\n')
+  process.exit(1)
+}
+
+const worker = await buildWorker(config)
+await worker.ready()
+closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+  if (err !== undefined) worker.log.error({ err }, 'closing after an uncaught error')
+  else worker.log.info({ signal }, 'closing: the run in hand stops after its current page')
+  await worker.close()
+})

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto'
+import type { Test } from 'tap'
+import { createPopulationClient } from '../../adapters/population/client.js'
+import type { PopulationPort } from '../../adapters/population/port.js'
+import { isInvalidChange, startPopulationSimulator, type PopulationSimulator } from '../../adapters/population/simulator.js'
+import type { Queryable } from '../../src/store/db.js'
+import { TEST_CREDENTIALS } from '../helper.js'
+
+/** A population simulator with a change feed, and its client as the population-changes sync uses it. */
+export async function populationFeed (t: Test, options: { population?: number, changes: number, invalidEvery?: number }): Promise<{ simulator: PopulationSimulator, port: PopulationPort }> {
+  const simulator = await startPopulationSimulator({
+    credentials: TEST_CREDENTIALS,
+    size: options.population ?? Math.max(options.changes, 100),
+    changeFeed: { size: options.changes, ...(options.invalidEvery === undefined ? {} : { invalidEvery: options.invalidEvery }) }
+  })
+  t.teardown(() => simulator.close())
+  const port = createPopulationClient({
+    url: simulator.url,
+    ...TEST_CREDENTIALS,
+    integrationCode: 'LGSP',
+    agencyCode: 'H23',
+    serviceCode: 'LGSP-SYNC',
+    connections: 4,
+    connectTimeoutMs: 1000,
+    timeoutMs: 5000
+  })
+  t.teardown(() => port.close())
+  return { simulator, port }
+}
+
+/**
+ * What the shared store must hold after syncing the whole feed: for every citizen, its newest valid change.
+ * Count and digest of `personalId:seq` pairs in id order; compared with the destination's own.
+ */
+export function expectedCitizens (simulator: PopulationSimulator): { count: number, digest: string, invalid: number } {
+  const newest = new Map<string, number>()
+  const size = simulator.population.size
+  let invalid = 0
+  for (let seq = 1; seq <= simulator.changeFeed.size; seq++) {
+    if (simulator.changeFeed.invalidEvery !== undefined && isInvalidChange(seq, simulator.changeFeed.invalidEvery)) {
+      invalid++
+      continue
+    }
+    newest.set(simulator.population.citizenAt((seq - 1) % size).personalId, seq)
+  }
+  const pairs = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, seq]) => `${id}:${seq}`)
+  return { count: pairs.length, digest: createHash('md5').update(pairs.join('|')).digest('hex'), invalid }
+}
+
+export async function destinationCitizens (db: Queryable): Promise<{ count: number, digest: string }> {
+  const rows = await db.query<{ personal_id: string, source_seq: number }>('SELECT personal_id, source_seq FROM shared_citizens ORDER BY personal_id COLLATE "C"')
+  return { count: rows.length, digest: createHash('md5').update(rows.map((row) => `${row.personal_id}:${row.source_seq}`).join('|')).digest('hex') }
+}
