@@ -42,6 +42,7 @@ export const PROBLEM_KINDS = {
   GW_ERR_NOT_READY: { status: 503, slug: 'not-ready', title: 'Gateway not ready' },
   GW_ERR_AUDIT_UNAVAILABLE: { status: 503, slug: 'audit-unavailable', title: 'Audit store unavailable' },
   GW_ERR_STORE_UNAVAILABLE: { status: 503, slug: 'store-unavailable', title: 'Gateway store unavailable' },
+  GW_ERR_SYNCS_UNAVAILABLE: { status: 503, slug: 'syncs-unavailable', title: 'Syncs unavailable' },
   GW_ERR_CONFLICT: { status: 409, slug: 'conflict', title: 'Conflict with the current state' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'Upstream system timed out' }
 } as const satisfies Record<string, ProblemKind>
@@ -55,6 +56,8 @@ export const PurposeNotGrantedError = createError('GW_ERR_PURPOSE_NOT_GRANTED', 
 export const RateLimitUnavailableError = createError('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; personal-data services are refused until it is back', 503)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'The gateway\'s store cannot be reached; retry later', 503)
 export const NotFoundError = createError('GW_ERR_NOT_FOUND', '%s', 404)
+/** Runs cannot be queued: no Redis configured (syncs disabled), or Redis cannot be reached. */
+export const SyncsUnavailableError = createError('GW_ERR_SYNCS_UNAVAILABLE', '%s', 503)
 const ConflictBase = createError('GW_ERR_CONFLICT', '%s', 409)
 export const UpstreamError = createError('GW_ERR_UPSTREAM', 'The %s answered with an error: %s', 502)
 export const UpstreamUnavailableError = createError('GW_ERR_UPSTREAM_UNAVAILABLE', 'The %s cannot be reached', 503)

@@ -20,6 +20,6 @@ export async function buildWorker (config: Config): Promise<FastifyInstance> {
   await app.register(procedures, { config: config.procedures })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
-  await app.register(syncs, { config: config.syncs, worker: true })
+  await app.register(syncs, { config: config.syncs, worker: true, awaitSchedules: true })
   return app
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { SyncConfig } from '../config.js'
@@ -128,7 +129,8 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
       const queue = queues.get(name)
       if (queue === undefined) throw new Error(`no queue for sync ${name}`)
       const waiting = await queue.getDeduplicationJobId('manual')
-      const job = await queue.add(RUN_JOB, { trigger: 'manual' }, { deduplication: { id: 'manual' } })
+      // BullMQ's own ids restart at 1 in a Redis that lost its data; a run id must never name two runs
+      const job = await queue.add(RUN_JOB, { trigger: 'manual' }, { jobId: `manual-${Date.now()}-${randomBytes(4).toString('hex')}`, deduplication: { id: 'manual' } })
       if (job.id === undefined) throw new Error('queued run without id')
       return { runId: job.id, deduplicated: waiting !== null && waiting === job.id }
     },

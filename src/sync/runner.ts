@@ -48,6 +48,10 @@ export async function runSync<R> (definition: SyncDefinition<R>, options: RunOpt
     await tx.query('INSERT INTO sync_checkpoints (sync_name) VALUES ($1) ON CONFLICT (sync_name) DO NOTHING', [name])
     const [checkpoint] = await tx.query<{ position: string | null }>('SELECT position FROM sync_checkpoints WHERE sync_name = $1', [name])
     const position = checkpoint?.position ?? null
+    // runs of this sync still marked running died with their job (Redis lost it): only one run is ever active
+    await tx.query(
+      `UPDATE sync_runs SET status = 'failed', finished_at = now(), error = 'abandoned: its job was lost; run ' || $2 || ' continued from the checkpoint'
+       WHERE sync_name = $1 AND status = 'running' AND run_id <> $2`, [name, runId])
     // a retry of the same run continues its counts; position_from stays where the run first began
     return await tx.query<RunRow & { position: string | null }>(
       `INSERT INTO sync_runs (run_id, sync_name, trigger, status, position_from) VALUES ($1, $2, $3, 'running', $4)

@@ -37,7 +37,7 @@ export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOp
     const queue = syncQueue(definition.name, config, connection)
     queue.on('error', (err) => { log.warn({ err: err.message, sync: definition.name }, 'sync queue error') })
     queues.push(queue)
-    const worker = new Worker<RunJobData, RunSummary>(queueName(definition.name), runSyncProcessor(definition, db, stopping.signal), {
+    const worker = new Worker<RunJobData, RunSummary>(queueName(definition.name), runSyncProcessor(definition, db, stopping.signal, log), {
       connection,
       prefix: config.prefix,
       concurrency: 1,
@@ -59,7 +59,7 @@ export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOp
     workers.push(worker)
   }
 
-  const ready = (async () => {
+  const setUpSchedules = async (): Promise<void> => {
     for (const [index, definition] of definitions.entries()) {
       const queue = queues[index] as Queue<RunJobData>
       await queue.setGlobalConcurrency(1)
@@ -70,8 +70,19 @@ export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOp
         opts: runJobOptions(config)
       })
     }
-  })()
+  }
+  const ready = setUpSchedules()
   ready.catch((err: unknown) => { log.error({ err: (err as Error).message }, 'sync schedules not set up') })
+  // a Redis that restarted without its data has lost the schedules too: put them back on every reconnect
+  let connectedBefore = false
+  connection.on('ready', () => {
+    if (!connectedBefore) {
+      connectedBefore = true
+      return
+    }
+    log.info('sync worker reconnected to Redis: checking the schedules')
+    setUpSchedules().catch((err: unknown) => { log.error({ err: (err as Error).message }, 'sync schedules not restored') })
+  })
 
   return {
     ready,

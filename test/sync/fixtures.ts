@@ -51,3 +51,27 @@ export async function destinationCitizens (db: Queryable): Promise<{ count: numb
   const rows = await db.query<{ personal_id: string, source_seq: number }>('SELECT personal_id, source_seq FROM shared_citizens ORDER BY personal_id COLLATE "C"')
   return { count: rows.length, digest: createHash('md5').update(rows.map((row) => `${row.personal_id}:${row.source_seq}`).join('|')).digest('hex') }
 }
+
+/** The environment of a sync worker process (demo off) on these endpoints; its loadConfig() is the worker's config. */
+export function workerEnv (options: { populationUrl: string, redisUrl: string, prefix: string, store: Record<string, string>, extra?: Record<string, string> }): Record<string, string> {
+  return {
+    DEMO: 'false',
+    LOG_LEVEL: 'info',
+    POPULATION_URL: options.populationUrl,
+    POPULATION_USERNAME: TEST_CREDENTIALS.username,
+    POPULATION_SECRET: TEST_CREDENTIALS.secret,
+    PROCEDURES_URL: 'http://127.0.0.1:9/api',
+    PROCEDURES_API_KEY: 'procedures-unused-here',
+    AUTH_ISSUER: 'https://idp.test.lgsp.local',
+    AUTH_AUDIENCE: 'lgsp-gateway-test',
+    AUTH_JWKS_FILE: '/nonexistent/jwks.json',
+    REDIS_URL: options.redisUrl,
+    SYNC_QUEUE_PREFIX: options.prefix,
+    SYNC_LOCK_MS: '2000',
+    SYNC_BACKOFF_MS: '200',
+    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
+    ...options.store,
+    ...options.extra
+  }
+}

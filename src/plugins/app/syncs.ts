@@ -18,7 +18,15 @@ export const SYNCS_DISABLED = 'syncs are disabled: no Redis (set REDIS_URL, or i
  * The syncs of this deployment, and — in the worker process, or inside the gateway in demo mode — the worker
  * that runs them. Without Redis the API still starts; the syncs say they are disabled.
  */
-export default fp<{ config: SyncConfig, worker: boolean }>(async function syncs (app, { config, worker }) {
+export interface SyncsOptions {
+  config: SyncConfig
+  /** Run the syncs here (worker process, demo gateway), not only queue and read them. */
+  worker: boolean
+  /** Start only once the schedules are in Redis (the worker process); the demo gateway starts without waiting. */
+  awaitSchedules?: boolean
+}
+
+export default fp<SyncsOptions>(async function syncs (app, { config, worker, awaitSchedules = false }) {
   const portal = config.portal.url === '' ? undefined : createNationalPortalClient(config.portal)
   if (portal === undefined) app.log.warn('NATIONAL_PORTAL_URL is not set: no dossier-status sync')
   const definitions = syncDefinitions({
@@ -38,6 +46,7 @@ export default fp<{ config: SyncConfig, worker: boolean }>(async function syncs 
     app.log.warn(SYNCS_DISABLED)
   } else if (worker) {
     workers = startSyncWorkers({ definitions, config: { ...config, redisUrl }, db: app.store, log: app.log })
+    if (awaitSchedules) await workers.ready
     app.log.info({ syncs: control.names }, 'sync worker started')
   }
   app.addHook('onClose', async () => {

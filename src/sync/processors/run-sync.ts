@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job, type Processor } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../store/db.js'
 import type { AnySyncDefinition } from '../definition.js'
 import type { RunJobData } from '../queues.js'
@@ -9,7 +10,7 @@ import { CheckpointMovedError, runSync, RunInterruptedError, type RunSummary } f
  * run from its checkpoint. On shutdown the run stops after the page in hand and its job goes back to the
  * queue without spending an attempt, so the next worker continues it.
  */
-export function runSyncProcessor (definition: AnySyncDefinition, db: Db, stopping: AbortSignal): Processor<RunJobData, RunSummary> {
+export function runSyncProcessor (definition: AnySyncDefinition, db: Db, stopping: AbortSignal, log: FastifyBaseLogger): Processor<RunJobData, RunSummary> {
   return async (job: Job<RunJobData>, token?: string, signal?: AbortSignal) => {
     const runId = job.id
     if (runId === undefined) throw new UnrecoverableError('a run job without id')
@@ -20,7 +21,11 @@ export function runSyncProcessor (definition: AnySyncDefinition, db: Db, stoppin
         runId,
         trigger: job.data.trigger,
         signal: AbortSignal.any(signals),
-        progress: async (progress) => { await job.updateProgress({ done: progress.read, ...(progress.estimatedTotal === undefined ? {} : { estimated: progress.estimatedTotal }), written: progress.written, invalid: progress.invalid, batches: progress.batches }) }
+        // progress is for watching only: a Redis blip must not stop a run whose pages commit in the store
+        progress: async (progress) => {
+          await job.updateProgress({ done: progress.read, ...(progress.estimatedTotal === undefined ? {} : { estimated: progress.estimatedTotal }), written: progress.written, invalid: progress.invalid, batches: progress.batches })
+            .catch((err: unknown) => { log.warn({ err: (err as Error).message, runId }, 'sync progress not reported') })
+        }
       })
     } catch (err) {
       if (err instanceof RunInterruptedError && stopping.aborted) {
