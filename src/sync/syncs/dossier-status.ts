@@ -24,11 +24,14 @@ export function dossierStatusSync (procedures: ProceduresPort, portal: NationalP
   let mappings: PortalMappings | undefined
   const results = new Map<string, PushResult>()
 
+  // the feed carries no applicant: each dossier of the page is read once, a few at a time
   async function applicants (changes: DossierChange[], requestId: string): Promise<Map<string, Applicant | undefined>> {
+    const codes = [...new Set(changes.map((change) => change.dossierCode))]
     const found = new Map<string, Applicant | undefined>()
-    for (const code of new Set(changes.map((change) => change.dossierCode))) {
-      found.set(code, (await procedures.getDossier(code, { requestId }))?.applicant)
+    const reader = async (): Promise<void> => {
+      for (let code = codes.pop(); code !== undefined; code = codes.pop()) found.set(code, (await procedures.getDossier(code, { requestId }))?.applicant)
     }
+    await Promise.all(Array.from({ length: 8 }, reader))
     return found
   }
 
