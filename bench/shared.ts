@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -207,17 +207,21 @@ export interface UpstreamsOptions {
   ids: number
   seed?: number
   size?: number
+  /** The population change feed's length and defect rate (default: one change per citizen). */
+  changeFeed?: { size: number, invalidEvery?: number }
 }
 
 type ChildSpec =
   | { role: 'upstreams', options: UpstreamsOptions }
   | { role: 'gateway', env: Record<string, string>, audit: boolean }
+  | { role: 'worker', env: Record<string, string> }
 
 type ChildMessage =
   | { type: 'ready', urls: Record<string, string>, personalIds: string[] }
   | { type: 'failed', message: string }
 
 interface ChildProcessHandle {
+  pid: number
   urls: Record<string, string>
   personalIds: string[]
   stop (): Promise<void>
@@ -263,7 +267,7 @@ async function startChild (cleanup: Cleanup, name: string, spec: ChildSpec): Pro
     child.on('message', onMessage)
     child.send({ type: 'start', spec })
   })
-  return { ...ready, stop }
+  return { ...ready, pid: child.pid ?? 0, stop }
 }
 
 export interface UpstreamsProcess {
@@ -292,6 +296,24 @@ export interface GatewayProcess {
 export async function startGatewayProcess (cleanup: Cleanup, name: string, options: { env: Record<string, string>, audit: boolean }): Promise<GatewayProcess> {
   const { urls, stop } = await startChild(cleanup, name, { role: 'gateway', ...options })
   return { url: urls.gateway ?? '', stop }
+}
+
+export interface WorkerProcess {
+  pid: number
+  stop (): Promise<void>
+}
+
+/** A sync worker built by buildWorker(loadConfig(env)) in its own process. */
+export async function startWorkerProcess (cleanup: Cleanup, name: string, env: Record<string, string>): Promise<WorkerProcess> {
+  const { pid, stop } = await startChild(cleanup, name, { role: 'worker', env })
+  return { pid, stop }
+}
+
+/** Peak resident set size of a live process so far (Linux VmHWM), in MiB. */
+export async function peakRssMiB (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kib = Number(/^VmHWM:\s+([0-9]+) kB$/m.exec(status)?.[1] ?? Number.NaN)
+  return Math.round(kib / 1024)
 }
 
 async function serveAsChild (): Promise<void> {
@@ -329,11 +351,12 @@ async function serveAsChild (): Promise<void> {
     if (spec.role === 'upstreams') {
       const { startPopulationSimulator } = await import('../adapters/population/simulator.js')
       const { startProceduresSimulator } = await import('../adapters/procedures/simulator.js')
-      const { credentials, proceduresApiKey, ids, seed, size } = spec.options
+      const { credentials, proceduresApiKey, ids, seed, size, changeFeed } = spec.options
       const population = await startPopulationSimulator({
         credentials,
         host: '127.0.0.1',
         port: 0,
+        ...(changeFeed === undefined ? {} : { changeFeed }),
         ...(seed === undefined ? {} : { seed }),
         ...(size === undefined ? {} : { size })
       })
@@ -344,6 +367,13 @@ async function serveAsChild (): Promise<void> {
       close = async () => { await Promise.all([population.close(), procedures.close()]) }
       const personalIds = Array.from({ length: ids }, (_, index) => population.population.citizenAt(index).personalId)
       if (!stopping) await send({ type: 'ready', urls: { population: population.url, procedures: procedures.url }, personalIds })
+    } else if (spec.role === 'worker') {
+      const { buildWorker } = await import('../src/worker-app.js')
+      const { loadConfig } = await import('../src/config.js')
+      const worker = await buildWorker(loadConfig(spec.env))
+      close = () => worker.close()
+      await worker.ready()
+      if (!stopping) await send({ type: 'ready', urls: {}, personalIds: [] })
     } else {
       const { buildApp } = await import('../src/app.js')
       const { loadConfig } = await import('../src/config.js')

@@ -54,6 +54,8 @@ export interface SyncDefinition<R = unknown> {
    * start. Change-feed syncs keep it, and the next run reads only what changed since.
    */
   restartAfterCompletion?: boolean
+  /** Read a page only after the previous one is written (a source whose reads depend on state the writes set). */
+  sequential?: boolean
 }
 
 /** A sync of any record type, as lists of syncs hold them (each definition is consistent in itself). */

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js'
-import type { SyncContext, SyncDefinition, ValidRecord } from './definition.js'
+import type { SourcePage, SyncContext, SyncDefinition, ValidRecord } from './definition.js'
 
 /**
  * Runs one sync from its committed checkpoint to the end of its source, one page per transaction: the page's
@@ -70,9 +70,15 @@ export async function runSync<R> (definition: SyncDefinition<R>, options: RunOpt
   let position = start.position
   const positionFrom = position
 
+  // the next page is read while this one is written: reading changes nothing, and a page whose commit fails
+  // is simply read again by the retry, so the prefetched one is dropped
+  let next: Promise<SourcePage<R>> | undefined
   for (;;) {
     if (options.signal?.aborted === true) throw new RunInterruptedError(`run ${runId} of ${name} interrupted after batch ${progress.batches}; it resumes from the last checkpoint`)
-    const page = await definition.read(position, options)
+    const page = await (next ?? definition.read(position, options))
+    next = page.more && !definition.sequential ? definition.read(page.position, options) : undefined
+    // a prefetch that fails is reported by the next turn's await, not as an unhandled rejection meanwhile
+    next?.catch(() => {})
     const valid: Array<ValidRecord<R>> = []
     const dead: Array<{ key: string, reason: string, payload: unknown }> = []
     for (const item of page.records) {

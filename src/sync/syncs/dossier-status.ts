@@ -40,6 +40,8 @@ export function dossierStatusSync (procedures: ProceduresPort, portal: NationalP
     title: 'Dossier status changes of the one-stop system → national public-service portal',
     source: 'one-stop system change feed',
     destination: 'national public-service portal',
+    // check() and write() use the tables and answers of the page in hand: no page read ahead
+    sequential: true,
     async read (position, context) {
       mappings = await loadPortalMappings(db)
       const requestId = `sync-${context.runId}`
