@@ -8,6 +8,7 @@ COPY src ./src
 COPY adapters ./adapters
 COPY scripts ./scripts
 COPY test ./test
+COPY bench ./bench
 COPY schemas ./schemas
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
@@ -20,6 +21,7 @@ COPY package.json openapi.yaml ./
 COPY schemas ./schemas
 COPY src/store/migrations ./src/store/migrations
 COPY demo ./demo
+COPY sector ./sector
 # .demo holds the demo identity provider's key when the compose stack makes one (never baked into the image)
 RUN mkdir -p /app/.demo && chown node:node /app/.demo
 USER node

@@ -1,3 +1,4 @@
+import { startNationalPortalSimulator } from '../adapters/national-portal/simulator.js'
 import { startPopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator } from '../adapters/procedures/simulator.js'
 import { startSectorRestSimulator } from '../adapters/sector/simulator.js'
@@ -7,6 +8,7 @@ import { startSectorRestSimulator } from '../adapters/sector/simulator.js'
  *   SIMULATOR=population SIM_PORT=8081 SIM_USERNAME=… SIM_SECRET=… node dist/scripts/simulator.js
  *   SIMULATOR=procedures SIM_PORT=8082 SIM_API_KEY=… node dist/scripts/simulator.js
  *   SIMULATOR=health SIM_PORT=8083 SIM_API_KEY=… node dist/scripts/simulator.js   (health-facility register, REST sector dataset)
+ *   SIMULATOR=portal SIM_PORT=8084 SIM_USERNAME=… SIM_PASSWORD=… node dist/scripts/simulator.js   (national public-service portal)
  */
 const kind = process.env.SIMULATOR ?? 'population'
 const port = Number(process.env.SIM_PORT ?? 8081)
@@ -35,8 +37,10 @@ if (kind === 'population') {
   simulator = await startProceduresSimulator({ apiKey: required('SIM_API_KEY'), host, port, seed })
 } else if (kind === 'health') {
   simulator = await startSectorRestSimulator({ apiKey: required('SIM_API_KEY'), host, port, seed })
+} else if (kind === 'portal') {
+  simulator = await startNationalPortalSimulator({ credentials: { username: required('SIM_USERNAME'), password: required('SIM_PASSWORD') }, host, port })
 } else {
-  throw new Error(`unknown simulator ${kind} (population, procedures, health)`)
+  throw new Error(`unknown simulator ${kind} (population, procedures, health, portal)`)
 }
 process.stdout.write(`${kind} simulator at ${simulator.url}\n`)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

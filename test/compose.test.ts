@@ -23,4 +23,9 @@ t.test('docker-compose.yml gives the gateway a valid production configuration', 
   t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp:change-me-compose-db@postgres:5432/lgsp', schema: 'lgsp', poolSize: 10 })
   t.same(config.sector.upstreams, { health: { url: 'http://health:8083/api', apiKey: 'change-me-compose-health', timeoutMs: 5000, connections: 8 } })
   t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['health', 'idp', 'population', 'postgres', 'procedures', 'redis', 'sector-seed'])
+  t.equal(config.syncs.portal.url, 'http://portal:8084/api')
+  t.equal(config.syncs.embeddedWorker, false, 'the gateway only queues syncs')
+  const worker = compose.services.worker as { environment?: Record<string, string>, command?: string[] } | undefined
+  t.same(worker?.environment, gateway?.environment, 'the worker has the gateway\'s configuration')
+  t.same(worker?.command, ['node', 'dist/src/worker.js'])
 })
