@@ -1,16 +1,23 @@
 import { Pool, type Dispatcher } from 'undici'
 import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../src/errors.js'
+import type { UpstreamPolicy } from './shared/resilience.js'
 
-/** What every undici-based adapter needs: a deadline, a bounded body read, and errors the gateway can answer with. */
+/**
+ * What every undici-based adapter needs: a deadline, a bounded body read, errors the gateway can answer with, and
+ * (through the client's UpstreamPolicy, shared/resilience.ts) a circuit breaker and retries of idempotent calls.
+ */
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
-/** Maps a transport failure (undici error, abort by deadline) to the gateway's coded upstream errors. */
+/**
+ * Maps a transport failure (undici error, abort by deadline) to the gateway's coded upstream errors. The undici
+ * error is kept as `cause`: it tells a reset or refused connection (worth a retry) from the rest.
+ */
 export function transportError (upstream: string, err: unknown, timeoutMs: number): Error {
   const { name, code } = err as { name?: string, code?: string }
-  if (name === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code))) return new UpstreamTimeoutError(upstream, timeoutMs)
+  if (name === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code))) return new UpstreamTimeoutError(upstream, timeoutMs, { cause: err })
   if (name === 'AbortError') return err as Error
-  return new UpstreamUnavailableError(upstream)
+  return new UpstreamUnavailableError(upstream, { cause: err })
 }
 
 /** Reads a response body as text, refusing upstream answers larger than `maxBytes`. */
@@ -55,27 +62,38 @@ export function upstreamPool (origin: string, options: PoolOptions): Pool {
 export interface Exchange {
   upstream: string
   maxResponseBytes: number
+  /** Deadline of the whole call: every attempt and every retry delay fit in it. */
   timeoutMs: number
   signal?: AbortSignal
+  /** The client's breaker and retries; without it, one attempt and no breaker (health checks). */
+  policy?: UpstreamPolicy
+  /** Safe to send again (a lookup, or a write the upstream keys): only then is it retried. Default false. */
+  idempotent?: boolean
 }
 
 /**
  * One request under the deadline: the status and the (bounded) body text. Transport failures become coded
- * upstream errors, and a 503 is the upstream saying it is unavailable, whatever its body says.
+ * upstream errors, and a 503 is the upstream saying it is unavailable, whatever its body says. With a policy, the
+ * call goes through its circuit breaker and, when idempotent, is retried after a reset or refused connection.
  */
-export async function exchange (pool: Pool, request: Omit<Dispatcher.RequestOptions, 'signal'>, { upstream, maxResponseBytes, timeoutMs, signal }: Exchange): Promise<{ status: number, text: string }> {
-  let status: number
-  let text: string
-  try {
-    const response = await pool.request({ ...request, signal: deadline(timeoutMs, signal) })
-    status = response.statusCode
-    text = await readBody(response.body, upstream, maxResponseBytes)
-  } catch (err) {
-    if (err instanceof UpstreamError) throw err
-    throw transportError(upstream, err, timeoutMs)
+export async function exchange (pool: Pool, request: Omit<Dispatcher.RequestOptions, 'signal'>, options: Exchange): Promise<{ status: number, text: string }> {
+  const { upstream, maxResponseBytes, timeoutMs, signal, policy } = options
+  const attempt = async (remainingMs: number): Promise<{ status: number, text: string }> => {
+    let status: number
+    let text: string
+    try {
+      const response = await pool.request({ ...request, signal: deadline(remainingMs, signal) })
+      status = response.statusCode
+      text = await readBody(response.body, upstream, maxResponseBytes)
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err
+      throw transportError(upstream, err, timeoutMs)
+    }
+    if (status === 503) throw new UpstreamUnavailableError(upstream)
+    return { status, text }
   }
-  if (status === 503) throw new UpstreamUnavailableError(upstream)
-  return { status, text }
+  if (policy === undefined) return await attempt(timeoutMs)
+  return await policy.call(attempt, { idempotent: options.idempotent ?? false, timeoutMs, ...(signal === undefined ? {} : { signal }) })
 }
 
 export interface JsonAnswer {

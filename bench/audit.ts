@@ -141,7 +141,11 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     AUTH_JWKS_FILE: identity.jwksFile,
     GRANTS_FILE: identity.grantsFile,
     REDIS_URL: redis.url,
-    RATE_LIMIT_PER_MINUTE: '1000000'
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    // sector datasets and sync queues are not exercised here, but a production-shaped gateway is configured for them
+    SECTOR_CURSOR_SECRET: 'bench-sector-cursor-secret',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
+    SYNC_QUEUE_PREFIX: `${redis.prefix}q`
   }
   const variants: Variant[] = []
   let storeDescription = ''

@@ -3,9 +3,9 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import swagger from './plugins/external/swagger.js'
-import problemDetails from './plugins/app/problem-details.js'
+import problemDetails, { frameworkErrors } from './plugins/app/problem-details.js'
 import requestId, { genRequestId } from './plugins/app/request-id.js'
-import schemas, { domainFormats } from './plugins/app/schemas.js'
+import schemas, { domainFormats, finiteNumbers } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
@@ -26,6 +26,8 @@ import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
+import syncRoutes from './routes/admin/v1/syncs.js'
+import queueDashboard, { dashboardCookie, DASHBOARD_PATH } from './plugins/app/queue-dashboard.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,11 +50,16 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    // a URL that does not decode, or a path parameter over maxParamLength, is a problem+json like any other error
+    frameworkErrors,
+    // room for any path parameter a route declares, percent-encoded (a run id of 200 characters with ':' as %3A);
+    // past it, a 400 problem
+    routerOptions: { maxParamLength: 1024 },
     ajv: {
       // Unknown properties are refused (not silently dropped) and every failing field is reported.
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
       // ajv-formats (date, uri…) is added by Fastify's compiler itself
-      plugins: [domainFormats]
+      plugins: [domainFormats, finiteNumbers]
     }
   }) as unknown as FastifyInstance
   app.decorate('config', config)
@@ -76,7 +83,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(syncs, { config: config.syncs, worker: config.syncs.embeddedWorker })
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
-  // onRequest order: request id → JWT, grant and purpose → rate limit; all before the body is read
+  // onRequest order: request id → (queue dashboard: its cookie as bearer token) → JWT, grant and purpose →
+  // rate limit; all before the body is read
+  await app.register(dashboardCookie)
   await app.register(auth, { config: config.auth })
   // onSend: the audit record is committed before any protected response leaves
   await app.register(audit, { maxBatch: config.audit.maxBatch, enabled: options.audit ?? true })
@@ -91,6 +100,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
+  await app.register(syncRoutes, { prefix: '/admin/v1' })
+  await app.register(queueDashboard, { prefix: DASHBOARD_PATH })
 
   return app
 }

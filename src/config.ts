@@ -70,7 +70,10 @@ const ENV_SCHEMA = {
     NATIONAL_PORTAL_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
     NATIONAL_PORTAL_USERNAME: { type: 'string', minLength: 1 },
     NATIONAL_PORTAL_PASSWORD: { type: 'string', minLength: 8 },
-    NATIONAL_PORTAL_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 10000 }
+    NATIONAL_PORTAL_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 10000 },
+    UPSTREAM_BREAKER_FAILURES: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+    UPSTREAM_BREAKER_HALF_OPEN_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    UPSTREAM_RETRIES: { type: 'integer', minimum: 0, maximum: 5, default: 2 }
   },
   // REST sector upstreams are named by the dataset declarations, so their variables are too:
   // SECTOR_UPSTREAM_<NAME>_URL, _API_KEY, _TIMEOUT_MS, _CONNECTIONS (read by sectorUpstreams below).
@@ -133,6 +136,9 @@ interface RawEnv {
   NATIONAL_PORTAL_USERNAME?: string
   NATIONAL_PORTAL_PASSWORD?: string
   NATIONAL_PORTAL_TIMEOUT_MS: number
+  UPSTREAM_BREAKER_FAILURES: number
+  UPSTREAM_BREAKER_HALF_OPEN_MS: number
+  UPSTREAM_RETRIES: number
 }
 
 /** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
@@ -252,6 +258,8 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     throw new ConfigError('Invalid configuration: set DATABASE_URL or STORE_DIR, not both')
   }
 
+  // every upstream's circuit breaker and retries (adapters/shared/resilience.ts)
+  const resilience = { breakerFailures: raw.UPSTREAM_BREAKER_FAILURES, breakerHalfOpenAfterMs: raw.UPSTREAM_BREAKER_HALF_OPEN_MS, retries: raw.UPSTREAM_RETRIES }
   return {
     host: raw.HOST,
     port: raw.PORT,
@@ -267,14 +275,16 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       serviceCode: raw.POPULATION_SERVICE_CODE,
       connections: raw.POPULATION_CONNECTIONS,
       connectTimeoutMs: raw.POPULATION_CONNECT_TIMEOUT_MS,
-      timeoutMs: raw.POPULATION_TIMEOUT_MS
+      timeoutMs: raw.POPULATION_TIMEOUT_MS,
+      resilience
     },
     procedures: {
       url: raw.PROCEDURES_URL ?? '',
       apiKey: raw.PROCEDURES_API_KEY ?? '',
       connections: raw.PROCEDURES_CONNECTIONS,
       connectTimeoutMs: raw.PROCEDURES_CONNECT_TIMEOUT_MS,
-      timeoutMs: raw.PROCEDURES_TIMEOUT_MS
+      timeoutMs: raw.PROCEDURES_TIMEOUT_MS,
+      resilience
     },
     idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,
     auth: {
@@ -305,7 +315,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
         : { database: { driver: 'postgres', url: raw.SECTOR_DATABASE_URL, schema: raw.SECTOR_DATABASE_SCHEMA, poolSize: raw.SECTOR_DATABASE_POOL_SIZE } }),
       statementTimeoutMs: raw.SECTOR_STATEMENT_TIMEOUT_MS,
       ...(raw.SECTOR_CURSOR_SECRET === undefined ? {} : { cursorSecret: raw.SECTOR_CURSOR_SECRET }),
-      upstreams: sectorUpstreams(env)
+      upstreams: Object.fromEntries(Object.entries(sectorUpstreams(env)).map(([name, options]) => [name, { ...options, resilience }]))
     },
     syncs: {
       ...(raw.REDIS_URL === undefined ? {} : { redisUrl: raw.REDIS_URL }),
@@ -327,7 +337,8 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
         password: raw.NATIONAL_PORTAL_PASSWORD ?? '',
         connections: 4,
         connectTimeoutMs: Math.min(raw.NATIONAL_PORTAL_TIMEOUT_MS, 2000),
-        timeoutMs: raw.NATIONAL_PORTAL_TIMEOUT_MS
+        timeoutMs: raw.NATIONAL_PORTAL_TIMEOUT_MS,
+        resilience
       }
     }
   }

@@ -90,7 +90,7 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  Population DB  ${demo.population.url} (SOAP simulator, ${demo.population.population.size} citizens)`,
     `  One-stop TTHC  ${demo.procedures.url} (JSON simulator, ${demo.procedures.data.procedures.length} procedures, ${demo.procedures.data.dossiers.length} dossiers)`,
     `  Sector data    land/parcels, enterprise/registrations (tables in the demo store); health/facilities ${demo.health.url} (REST simulator)`,
-    `  National portal ${demo.portal.url} (simulator; the dossier-status sync pushes here)`,
+    `  DVC portal     ${demo.portal.url} (national public-service portal simulator; the dossier-status sync pushes here)`,
     redisLine,
     demo.config.syncs.redisUrl === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
     '',

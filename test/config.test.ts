@@ -70,10 +70,12 @@ t.test('sector settings: REST upstreams named by their declarations, an optional
     SECTOR_UPSTREAM_WATER_SUPPLY_TIMEOUT_MS: '800',
     SECTOR_DATABASE_URL: 'postgres://sector@db:5432/sector'
   })
+  const resilience = { breakerFailures: 10, breakerHalfOpenAfterMs: 10000, retries: 2 }
   t.same(config.sector.upstreams, {
-    health: { url: 'https://syt.example/api', apiKey: 'k', timeoutMs: 5000, connections: 8 },
-    water_supply: { url: 'http://water.example', timeoutMs: 800, connections: 8 }
+    health: { url: 'https://syt.example/api', apiKey: 'k', timeoutMs: 5000, connections: 8, resilience },
+    water_supply: { url: 'http://water.example', timeoutMs: 800, connections: 8, resilience }
   })
+  t.same(config.population.resilience, resilience, 'every upstream gets the breaker and retry settings')
   t.same(config.sector.database, { driver: 'postgres', url: 'postgres://sector@db:5432/sector', schema: 'public', poolSize: 10 })
   t.equal(config.sector.cursorSecret, PRODUCTION.SECTOR_CURSOR_SECRET)
   t.throws(() => loadConfig({ ...PRODUCTION, SECTOR_UPSTREAM_HEALTH_API_KEY: 'k' }), { message: /SECTOR_UPSTREAM_HEALTH_URL must be an http\(s\) URL/ })

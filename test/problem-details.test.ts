@@ -82,3 +82,56 @@ t.test('X-Request-Id is accepted when well-formed, generated otherwise, and alwa
   res = await app.inject({ method: 'GET', url: '/healthz' })
   t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'generated when absent')
 })
+
+t.test('a URL that does not decode is a 400 problem, with the request id echoed', async (t) => {
+  const { app, headers } = await buildTestGateway(t)
+  const auth = await headers()
+  for (const segment of ['%', '%zz', '%C0%AF']) {
+    const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${segment}`, headers: { ...auth, 'x-request-id': 'bad-url-request-01' } })
+    t.equal(res.statusCode, 400, segment)
+    t.match(res.headers['content-type'], PROBLEM)
+    t.equal(res.headers['x-request-id'], 'bad-url-request-01')
+    t.match(res.json(), { type: 'https://errors.gateway.local/bad-request', status: 400, detail: /percent-encoded/, requestId: 'bad-url-request-01' })
+  }
+  const generated = await app.inject({ method: 'GET', url: '/api/v1/citizens/%zz' })
+  t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'an id is generated when none is sent')
+  t.equal(generated.json().requestId, generated.headers['x-request-id'])
+})
+
+t.test('a path parameter past the router\'s limit is a 400 problem, not an undeclared 414', async (t) => {
+  const { app, headers } = await buildTestGateway(t)
+  const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${'1'.repeat(1100)}`, headers: { ...await headers(), 'x-request-id': 'long-param-000001' } })
+  t.equal(res.statusCode, 400)
+  t.match(res.headers['content-type'], PROBLEM)
+  t.equal(res.headers['x-request-id'], 'long-param-000001')
+  t.match(res.json(), { type: 'https://errors.gateway.local/bad-request', status: 400, detail: /longer than/, requestId: 'long-param-000001' })
+  t.notMatch(res.json().detail, /1111/, 'the detail does not quote the path back')
+})
+
+t.test('a number that is not finite is refused wherever text is coerced to one', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const seen: unknown[] = []
+  app.post('/finite/:id', {
+    schema: {
+      params: { type: 'object', properties: { id: { type: 'integer' } } },
+      querystring: { type: 'object', properties: { min: { type: 'number' }, limit: { type: 'integer', minimum: 1, maximum: 100 } } },
+      body: { type: 'object', properties: { sequence: { type: 'integer', minimum: 1 } } }
+    }
+  }, async (request) => { seen.push(request.params, request.query, request.body); return {} })
+
+  const ok = await app.inject({ method: 'POST', url: '/finite/7?min=-1.5e3&limit=100', payload: { sequence: '3' } })
+  t.equal(ok.statusCode, 200, 'finite numbers, as text or not, still pass')
+  for (const [url, payload, pointer] of [
+    ['/finite/1?limit=Infinity', {}, 'query/limit'],
+    ['/finite/1?limit=-Infinity', {}, 'query/limit'],
+    ['/finite/1?min=1e309', {}, 'query/min'],
+    ['/finite/Infinity', {}, 'params/id'],
+    ['/finite/1', { sequence: '1e999' }, 'body/sequence']
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url, payload })
+    t.equal(res.statusCode, 400, url)
+    t.match(res.headers['content-type'], PROBLEM)
+    t.same(res.json().errors.map((error: { in: string, pointer: string }) => `${error.in}${error.pointer}`), [pointer], `${url} ${JSON.stringify(payload)}`)
+  }
+  t.equal(seen.length, 3, 'only the finite request reached the handler')
+})

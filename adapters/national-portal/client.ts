@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../src/errors.js'
+import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import { portalItems, type PortalItems } from './items.js'
 import type { CallContext, DossierStatusPush, NationalPortalPort, PushContext, PushResult } from './port.js'
@@ -15,10 +16,15 @@ export interface NationalPortalClientOptions {
   password: string
   connections: number
   connectTimeoutMs: number
-  /** Deadline for one call, connect to last byte. */
+  /** Deadline for one call, connect to last byte, retries and their delays included. */
   timeoutMs: number
   maxResponseBytes?: number
+  /** Circuit breaker, retries and retry budget of this upstream (shared/resilience.ts for the defaults). */
+  resilience?: ResilienceOptions
 }
+
+/** The port, and the state of its upstream's circuit breaker. */
+export type NationalPortalClient = NationalPortalPort & WithResilience
 
 const UPSTREAM = 'national public-service portal'
 const MAX_MESSAGE = 300
@@ -26,11 +32,12 @@ const MAX_MESSAGE = 300
 /** An error the portal answered with `error_code` ≠ 0; `portalErrorCode` lets the sync tell a login refusal from data. */
 export type PortalRefusal = Error & { portalErrorCode: number }
 
-export function createNationalPortalClient (options: NationalPortalClientOptions): NationalPortalPort {
+export function createNationalPortalClient (options: NationalPortalClientOptions): NationalPortalClient {
   const endpoint = new URL(options.url)
   const base = endpoint.pathname.replace(/\/+$/, '')
   const pool = upstreamPool(endpoint.origin, options)
   const maxResponseBytes = options.maxResponseBytes ?? 1_048_576
+  const policy = upstreamPolicy(UPSTREAM, options.resilience)
 
   /** The session in use; undefined until the first push and after the portal said it expired. */
   let session: string | undefined
@@ -61,7 +68,12 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
     return new UpstreamError(UPSTREAM, `${what} HTTP 200 without a portal answer`)
   }
 
-  async function post (path: string, body: PortalRecord, requestId: string | undefined, signal: AbortSignal | undefined, timeoutMs = options.timeoutMs): Promise<JsonAnswer> {
+  /**
+   * One call through the breaker. Every call may be repeated after a reset or refused connection: a login only
+   * opens another session, and the portal keys data items by (dossier, sequence), so a repeat records nothing
+   * twice. The health check (`health: true`) goes past the breaker, so readiness sees the portal itself.
+   */
+  async function post (path: string, body: PortalRecord, requestId: string | undefined, signal: AbortSignal | undefined, timeoutMs = options.timeoutMs, health = false): Promise<JsonAnswer> {
     return await exchangeJson(pool, {
       method: 'POST',
       path: base + path,
@@ -71,12 +83,12 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
         ...(requestId === undefined ? {} : { 'x-request-id': requestId })
       },
       body: JSON.stringify(body)
-    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs, ...(signal === undefined ? {} : { signal }) })
+    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs, ...(health ? {} : { policy, idempotent: true }), ...(signal === undefined ? {} : { signal }) })
   }
 
   /** A fresh session. Not tied to one caller's signal: other pushes may be waiting on it. */
-  async function login (timeoutMs = options.timeoutMs): Promise<string> {
-    const answer = await post(PORTAL_PATHS.login, { username: options.username, password: options.password }, undefined, undefined, timeoutMs)
+  async function login (timeoutMs = options.timeoutMs, health = false): Promise<string> {
+    const answer = await post(PORTAL_PATHS.login, { username: options.username, password: options.password }, undefined, undefined, timeoutMs, health)
     const portal = readAnswer(answer.json)
     if (answer.status !== 200 || portal === undefined) throw unexpected('login', answer)
     if (portal.errorCode !== ERROR_CODES.ok) throw refusal('login', portal)
@@ -172,8 +184,10 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
     },
 
     async checkHealth (): Promise<void> {
-      await login(Math.min(options.timeoutMs, 2000))
+      await login(Math.min(options.timeoutMs, 2000), true)
     },
+
+    resilience: () => [policy.state()],
 
     async close (): Promise<void> {
       await pool.close()

@@ -1,3 +1,4 @@
+import type { WithResilience } from '../shared/resilience.js'
 import type { CallContext } from '../shared/call.js'
 import type { ApplicantKind } from '../procedures/port.js'
 import type { PortalMappings } from './mappings.js'
@@ -62,7 +63,7 @@ export interface PushResult {
   mappingVersions: { status: string, procedure: string }
 }
 
-export interface NationalPortalPort {
+export interface NationalPortalPort extends WithResilience {
   /**
    * Sends one status change: the dossier's state (DongBoHoSoMC) and the progress entry (CapNhatTienDoHoSoMC).
    * Safe to repeat: the portal keys changes by (dossierCode, sequence). Rejects with UnmappedValueError (before any

@@ -1,4 +1,5 @@
 import { UpstreamError, validationError } from '../../src/errors.js'
+import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { deadline, exchange, exchangeJson, transportError, upstreamPool } from '../upstream-http.js'
 import { changePageFromFeed } from './changes.js'
 import { CHANGES_SUFFIX, decodeCursor, FEED_ERRORS, MAX_CHANGES_LIMIT } from './feed.js'
@@ -20,12 +21,17 @@ export interface PopulationClientOptions {
   serviceCode: string
   connections: number
   connectTimeoutMs: number
-  /** Deadline for one call, connect to last byte. */
+  /** Deadline for one call, connect to last byte, retries and their delays included. */
   timeoutMs: number
   maxResponseBytes?: number
   /** Largest change-feed page accepted (5000 records run to about 4 MB). */
   maxChangePageBytes?: number
+  /** Circuit breaker, retries and retry budget of this upstream (shared/resilience.ts for the defaults). */
+  resilience?: ResilienceOptions
 }
+
+/** The port, and the state of its upstream's circuit breaker. */
+export type PopulationClient = PopulationPort & WithResilience
 
 const UPSTREAM = 'population database'
 // Result codes of TraCuuThongTinCongDanResult.MaKetQua
@@ -43,9 +49,11 @@ function feedRefusal (json: unknown): { code: string, description: string } | un
   return { code: MaLoi, description: typeof MoTaLoi === 'string' ? MoTaLoi : '' }
 }
 
-export function createPopulationClient (options: PopulationClientOptions): PopulationPort {
+export function createPopulationClient (options: PopulationClientOptions): PopulationClient {
   const endpoint = new URL(options.url)
   const pool = upstreamPool(endpoint.origin, options)
+  // Lookups and feed reads change nothing: both are retried after a reset or refused connection.
+  const policy = upstreamPolicy(UPSTREAM, options.resilience)
   const maxResponseBytes = options.maxResponseBytes ?? 1_048_576
   const maxChangePageBytes = options.maxChangePageBytes ?? 16 * 1_048_576
   const changesPath = endpoint.pathname.replace(/\/+$/, '') + CHANGES_SUFFIX
@@ -62,7 +70,7 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         authorization: signRequest(endpoint.href, options.username, options.secret, timestamp)
       },
       body: buildEnvelope(OPERATION, content)
-    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs: options.timeoutMs, ...(signal === undefined ? {} : { signal }) })
+    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs: options.timeoutMs, policy, idempotent: true, ...(signal === undefined ? {} : { signal }) })
 
     let envelope
     try {
@@ -123,7 +131,7 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
           // The feed signs the full URL as sent, query included.
           authorization: signRequest(endpoint.origin + path, options.username, options.secret, timestamp)
         }
-      }, { upstream: UPSTREAM, maxResponseBytes: maxChangePageBytes, timeoutMs: options.timeoutMs, ...(context.signal === undefined ? {} : { signal: context.signal }) })
+      }, { upstream: UPSTREAM, maxResponseBytes: maxChangePageBytes, timeoutMs: options.timeoutMs, policy, idempotent: true, ...(context.signal === undefined ? {} : { signal: context.signal }) })
 
       const refusal = feedRefusal(answer.json)
       if (answer.status === 400 && refusal?.code === FEED_ERRORS.badCursor) throw badCursor()
@@ -139,6 +147,7 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
       }
     },
 
+    /** Asks the upstream itself, past the breaker: readiness should see the upstream, not the breaker's memory of it. */
     async checkHealth (): Promise<void> {
       try {
         const response = await pool.request({
@@ -153,6 +162,8 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         throw transportError(UPSTREAM, err, Math.min(options.timeoutMs, 2000))
       }
     },
+
+    resilience: () => [policy.state()],
 
     async close (): Promise<void> {
       await pool.close()

@@ -1,3 +1,4 @@
+import type { WithResilience } from '../shared/resilience.js'
 import type { CallContext as SharedCallContext } from '../shared/call.js'
 import type { Gender } from '../../src/domain/personal-id.js'
 
@@ -73,7 +74,7 @@ export interface ChangePage {
   total?: number
 }
 
-export interface PopulationPort {
+export interface PopulationPort extends WithResilience {
   /** The citizen with this personal id, or undefined when the database has none. */
   findCitizenByPersonalId (personalId: string, context: CallContext): Promise<Citizen | undefined>
   /**

@@ -1,4 +1,5 @@
 import { UpstreamError, validationError } from '../../src/errors.js'
+import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import { IllegalTransitionError, SequenceMismatchError } from './errors.js'
 import { DOSSIER_CODE, PROCEDURE_CODE } from './identifiers.js'
@@ -19,10 +20,15 @@ export interface ProceduresClientOptions {
   apiKey: string
   connections: number
   connectTimeoutMs: number
-  /** Deadline for one call, connect to last byte. */
+  /** Deadline for one call, connect to last byte, retries and their delays included. */
   timeoutMs: number
   maxResponseBytes?: number
+  /** Circuit breaker, retries and retry budget of this upstream (shared/resilience.ts for the defaults). */
+  resilience?: ResilienceOptions
 }
+
+/** The port, and the state of its upstream's circuit breaker. */
+export type ProceduresClient = ProceduresPort & WithResilience
 
 const UPSTREAM = 'administrative-procedure system'
 const MAX_PAGE = 1000
@@ -70,13 +76,19 @@ function query (params: Record<string, string | number | undefined>): string {
   return text === '' ? '' : `?${text}`
 }
 
-export function createProceduresClient (options: ProceduresClientOptions): ProceduresPort {
+export function createProceduresClient (options: ProceduresClientOptions): ProceduresClient {
   const endpoint = new URL(options.url)
   const base = endpoint.pathname.replace(/\/+$/, '')
   const pool = upstreamPool(endpoint.origin, options)
   const maxResponseBytes = options.maxResponseBytes ?? 4 * 1_048_576
+  const policy = upstreamPolicy(UPSTREAM, options.resilience)
 
-  async function call (method: 'GET' | 'POST', path: string, context: CallContext | undefined, body?: PortalRecord, timeoutMs = options.timeoutMs): Promise<Answer> {
+  /**
+   * One call through the breaker. GETs are retried after a reset or refused connection; a status change (POST) is
+   * not: the system may have applied it before the connection dropped. The health check (`health: true`) goes
+   * past the breaker, so readiness sees the upstream itself.
+   */
+  async function call (method: 'GET' | 'POST', path: string, context: CallContext | undefined, body?: PortalRecord, timeoutMs = options.timeoutMs, health = false): Promise<Answer> {
     return await exchangeJson(pool, {
       method,
       path: base + path,
@@ -88,7 +100,13 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
         ...(body === undefined ? {} : { 'content-type': 'application/json' })
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs, ...(context?.signal === undefined ? {} : { signal: context.signal }) })
+    }, {
+      upstream: UPSTREAM,
+      maxResponseBytes,
+      timeoutMs,
+      ...(health ? {} : { policy, idempotent: method === 'GET' }),
+      ...(context?.signal === undefined ? {} : { signal: context.signal })
+    })
   }
 
   /** A page of a list; a cursor the system does not recognise is the caller's mistake (400), not the system's. */
@@ -207,9 +225,11 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
 
     async checkHealth (): Promise<void> {
       const timeoutMs = Math.min(options.timeoutMs, 2000)
-      const answer = await call('GET', '/health', undefined, undefined, timeoutMs)
+      const answer = await call('GET', '/health', undefined, undefined, timeoutMs, true)
       if (answer.status !== 200) throw unexpected(answer)
     },
+
+    resilience: () => [policy.state()],
 
     async close (): Promise<void> {
       await pool.close()

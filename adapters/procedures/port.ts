@@ -1,3 +1,4 @@
+import type { WithResilience } from '../shared/resilience.js'
 import type { CallContext, Page } from '../shared/call.js'
 import type { DossierStatus } from './statuses.js'
 
@@ -155,7 +156,7 @@ export interface ChangeFeedPage {
   hasMore: boolean
 }
 
-export interface ProceduresPort {
+export interface ProceduresPort extends WithResilience {
   /** The catalogue entry, or undefined when the system has no such procedure (a malformed code is not looked up). */
   getProcedure (procedureCode: string, context: CallContext): Promise<Procedure | undefined>
   /** Ordered by procedure code. */

@@ -93,6 +93,8 @@ export function createSectorClient (options: SectorClientOptions): SectorPort {
           id = Number(given)
         }
         if (idSchema?.type === 'string') id = String(given).normalize('NFC')
+        // as for integer filters: a number no column holds is an id no record has
+        if (typeof id === 'number' && (idSchema?.type === 'integer' ? !Number.isSafeInteger(id) : !Number.isFinite(id))) return undefined
         if (typeof id === 'string' && id.includes('\u0000')) return undefined // PostgreSQL text cannot hold NUL
         return validateId(id) ? id : undefined
       },
@@ -163,6 +165,8 @@ export function createSectorClient (options: SectorClientOptions): SectorPort {
       }
       return page.next === undefined ? { items } : { items, nextCursor: cursors.issue(entry.key, digest, page.next) }
     },
+
+    resilience: () => [...upstreams.values()].map((upstream) => upstream.resilience()),
 
     async checkHealth () {
       const sqlChecks = [...served.values()].filter((entry) => entry.declaration.source.kind === 'sql').map(async (entry) => { await entry.source.check() })

@@ -19,6 +19,17 @@ export interface AppliedFilter {
 /** Bound on free text a declaration leaves unbounded. */
 const DEFAULT_MAX_LENGTH = 200
 
+/**
+ * Why a number the schema accepted cannot be compared, or undefined. Ajv's coercion makes "Infinity" or "1e999"
+ * a number that skips minimum/maximum, and a whole number past 2^53 has lost its digits and prints as `1e+23`,
+ * which no bigint column takes: integer filters are safe integers, number filters finite.
+ */
+function unboundedNumber (type: FilterDeclaration['schema']['type'], value: number): string | undefined {
+  if (type === 'integer' && !Number.isSafeInteger(value)) return `must be a whole number from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`
+  if (!Number.isFinite(value)) return 'must be a finite number'
+  return undefined
+}
+
 export interface FilterChecker {
   /** Absent (undefined) entries are ignored: a route may pass its optional query parameters as they come. */
   check (given: Readonly<Record<string, string | number | undefined>> | undefined): AppliedFilter[]
@@ -66,6 +77,11 @@ export function filterChecker (declaration: DatasetDeclaration): FilterChecker {
         const value = holder.value
         if (typeof value !== 'string' && typeof value !== 'number') {
           errors.push({ in: 'query', pointer, detail: 'is not valid' })
+          continue
+        }
+        const unbounded = typeof value === 'number' ? unboundedNumber(entry.filter.schema.type, value) : undefined
+        if (unbounded !== undefined) {
+          errors.push({ in: 'query', pointer, detail: unbounded })
           continue
         }
         applied.push({ name, field: entry.filter.field, operator: entry.filter.operator, value })

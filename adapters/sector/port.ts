@@ -1,3 +1,4 @@
+import type { WithResilience } from '../shared/resilience.js'
 import type { CallContext, Page } from '../shared/call.js'
 import type { DatasetDeclaration, SectorRecord } from './declaration.js'
 
@@ -36,7 +37,7 @@ export interface ListQuery {
 
 export const MAX_PAGE = 1000
 
-export interface SectorPort {
+export interface SectorPort extends WithResilience {
   /** Every dataset this port serves, in declaration order. */
   readonly datasets: readonly DatasetDeclaration[]
   /** The declaration of `land/parcels`, or undefined. */

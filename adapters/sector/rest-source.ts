@@ -1,4 +1,5 @@
 import { UpstreamError, validationError } from '../../src/errors.js'
+import { upstreamPolicy, type ResilienceOptions, type UpstreamResilience } from '../shared/resilience.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import type { Position } from './cursor.js'
 import { compareIds, type DatasetDeclaration, type RestSource } from './declaration.js'
@@ -18,7 +19,8 @@ import type { DatasetSource, SourcePage } from './source.js'
  * deadline, bounded body read and error mapping as the other adapters: 503 and transport failures answer
  * GW_ERR_UPSTREAM_UNAVAILABLE, a missed deadline GW_ERR_UPSTREAM_TIMEOUT, anything else unexpected (other
  * statuses, a body that is not JSON or does not map) GW_ERR_UPSTREAM. An upstream without pagination
- * (no cursorKey) is read whole and paged here by id.
+ * (no cursorKey) is read whole and paged here by id. Each upstream has its own circuit breaker, shared by its
+ * datasets; its calls (all GETs) are retried after a reset or refused connection (shared/resilience.ts).
  */
 
 export interface RestUpstreamOptions {
@@ -28,17 +30,23 @@ export interface RestUpstreamOptions {
   apiKey?: string
   connections?: number
   connectTimeoutMs?: number
-  /** Deadline for one call, connect to last byte. */
+  /** Deadline for one call, connect to last byte, retries and their delays included. */
   timeoutMs: number
   maxResponseBytes?: number
   /** Path under the base URL that answers 200 while the upstream serves; `/health` by default. */
   healthPath?: string
+  /** Circuit breaker, retries and retry budget of this upstream (shared/resilience.ts for the defaults). */
+  resilience?: ResilienceOptions
 }
 
 export interface RestUpstream {
   readonly label: string
+  /** A GET through the upstream's breaker, retried after a reset or refused connection. */
   call (path: string, context: CallContext | undefined, timeoutMs?: number): Promise<Answer>
+  /** The health path, past the breaker: readiness sees the upstream itself. */
   check (): Promise<void>
+  /** The upstream's circuit breaker and counters. */
+  resilience (): UpstreamResilience
   close (): Promise<void>
 }
 
@@ -54,8 +62,9 @@ export function restUpstream (name: string, options: RestUpstreamOptions): RestU
     timeoutMs: options.timeoutMs
   })
   const maxResponseBytes = options.maxResponseBytes ?? 4 * 1_048_576
+  const policy = upstreamPolicy(label, options.resilience)
 
-  async function call (path: string, context: CallContext | undefined, timeoutMs = options.timeoutMs): Promise<Answer> {
+  async function call (path: string, context: CallContext | undefined, timeoutMs = options.timeoutMs, health = false): Promise<Answer> {
     return await exchangeJson(pool, {
       method: 'GET',
       path: base + path,
@@ -65,17 +74,18 @@ export function restUpstream (name: string, options: RestUpstreamOptions): RestU
         ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
         ...(context?.officialId === undefined ? {} : { 'x-user-id': context.officialId })
       }
-    }, { upstream: label, maxResponseBytes, timeoutMs, ...(context?.signal === undefined ? {} : { signal: context.signal }) })
+    }, { upstream: label, maxResponseBytes, timeoutMs, ...(health ? {} : { policy, idempotent: true }), ...(context?.signal === undefined ? {} : { signal: context.signal }) })
   }
 
   return {
     label,
-    call,
+    call: async (path, context, timeoutMs) => await call(path, context, timeoutMs),
     async check () {
       const timeoutMs = Math.min(options.timeoutMs, 2000)
-      const answer = await call(options.healthPath ?? '/health', undefined, timeoutMs)
+      const answer = await call(options.healthPath ?? '/health', undefined, timeoutMs, true)
       if (answer.status !== 200) throw new UpstreamError(label, `health check answered HTTP ${answer.status}`)
     },
+    resilience: () => policy.state(),
     async close () {
       await pool.close()
     }

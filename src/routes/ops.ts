@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import type { WithResilience } from '../../adapters/shared/resilience.js'
+import { SYNCS_DISABLED } from '../plugins/app/syncs.js'
 
-type CheckResult = { status: 'up' | 'down', latencyMs: number, detail?: string }
+type CheckResult = { status: 'up' | 'down', latencyMs: number, detail?: string } | { status: 'disabled', detail: string }
 
 async function timed (check: () => Promise<void>): Promise<CheckResult> {
   const started = performance.now()
@@ -9,6 +11,18 @@ async function timed (check: () => Promise<void>): Promise<CheckResult> {
     return { status: 'up', latencyMs: Math.round(performance.now() - started) }
   } catch (err) {
     return { status: 'down', latencyMs: Math.round(performance.now() - started), detail: (err as Error).message }
+  }
+}
+
+/**
+ * An upstream whose circuit is open is refused by the gateway whatever its health probe says: not ready for it
+ * until a probe call closes the circuit again.
+ */
+function upstreamCheck (port: WithResilience & { checkHealth: () => Promise<void> }): () => Promise<void> {
+  return async () => {
+    const open = port.resilience().find((circuit) => circuit.state === 'open')
+    if (open !== undefined) throw new Error(`circuit open for the ${open.upstream}: calls are refused for ${open.retryAfterSeconds ?? 0} s more, then one probe is let through`)
+    await port.checkHealth()
   }
 }
 
@@ -28,6 +42,7 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
       tags: ['operations'],
       operationId: 'readiness',
       summary: 'Readiness: every dependency needed to answer is reachable',
+      description: 'Syncs run without Redis are reported `disabled`; that does not make the gateway not ready.',
       response: {
         200: { description: 'Ready', $ref: 'Readiness#' },
         503: { description: 'Not ready; `checks` says which dependency is down', $ref: 'Readiness#' }
@@ -35,15 +50,17 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
     }
   }, async (_request, reply) => {
     const redis = app.redis
-    const [population, procedures, sector, store, rateLimits] = await Promise.all([
-      timed(() => app.population.checkHealth()),
-      timed(() => app.procedures.checkHealth()),
-      timed(() => app.sector.checkHealth()),
+    const [population, procedures, sector, store, rateLimits, syncs] = await Promise.all([
+      timed(upstreamCheck(app.population)),
+      timed(upstreamCheck(app.procedures)),
+      timed(upstreamCheck(app.sector)),
       timed(() => app.store.ping()),
-      redis === undefined ? undefined : timed(async () => { await redis.ping() })
+      redis === undefined ? undefined : timed(async () => { await redis.ping() }),
+      app.syncs.enabled ? timed(() => app.syncs.check()) : { status: 'disabled' as const, detail: SYNCS_DISABLED }
     ])
-    const checks = { population, procedures, sector, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }) }
-    const ready = Object.values(checks).every((check) => check.status === 'up')
+    const checks: Record<string, CheckResult> = { population, procedures, sector, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }), syncs }
+    // syncs disabled (no Redis) is a deployment choice, reported here, not a reason to stop answering
+    const ready = Object.values(checks).every((check) => check.status !== 'down')
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })
   })
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { SyncConfig } from '../config.js'
@@ -49,6 +50,8 @@ export interface SyncControl {
   /** Queues a run now; while one is already queued or running, answers that one. */
   trigger (name: string): Promise<{ runId: string, deduplicated: boolean }>
   run (name: string, runId: string): Promise<RunDetail | undefined>
+  /** Resolves when the queues' Redis answers a ping; rejects at once while it is not connected. */
+  check (): Promise<void>
   close (): Promise<void>
 }
 
@@ -83,6 +86,9 @@ function recordOf (row: RunRow): RunRecord {
   }
 }
 
+/** How long a call waits for a Redis connection that is being made before it answers without Redis. */
+const CONNECT_WAIT_MS = 1000
+
 const RUN_COLUMNS = 'run_id, sync_name, trigger, status, started_at, finished_at, attempts, batches, records_read, records_written, records_invalid, estimated_total, error'
 
 export function createSyncControl (definitions: readonly AnySyncDefinition[], config: SyncConfig, db: Db): SyncControl {
@@ -92,7 +98,23 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
   for (const queue of queues.values()) queue.on('error', () => {})
   const byName = new Map(definitions.map((definition) => [definition.name, definition]))
 
+  // BullMQ waits for a connection never yet made instead of failing: ask Redis only once it is connected,
+  // giving a connection still being made a moment (just after start) before answering without it
+  async function connected (): Promise<boolean> {
+    if (connection === undefined) return false
+    if (connection.status === 'ready') return true
+    let timer: NodeJS.Timeout | undefined
+    const ready = await Promise.race([
+      // once() rejects on the connection's first 'error' (refused): then it is not coming soon
+      once(connection, 'ready').then(() => true, () => false),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), CONNECT_WAIT_MS) })
+    ])
+    clearTimeout(timer)
+    return ready
+  }
+
   async function nextRunAt (name: string): Promise<string | undefined> {
+    if (!await connected()) return undefined
     try {
       const next = (await queues.get(name)?.getJobScheduler(SCHEDULER_ID))?.next
       return next === undefined ? undefined : new Date(next).toISOString()
@@ -128,6 +150,7 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
     async trigger (name) {
       const queue = queues.get(name)
       if (queue === undefined) throw new Error(`no queue for sync ${name}`)
+      if (!await connected()) throw new Error(`the sync queues' Redis is not connected (${connection?.status ?? ''})`)
       const waiting = await queue.getDeduplicationJobId('manual')
       // BullMQ's own ids restart at 1 in a Redis that lost its data; a run id must never name two runs
       const job = await queue.add(RUN_JOB, { trigger: 'manual' }, { jobId: `manual-${Date.now()}-${randomBytes(4).toString('hex')}`, deduplication: { id: 'manual' } })
@@ -140,7 +163,7 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
       const [row] = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE run_id = $1 AND sync_name = $2`, [runId, name])
       let job
       try {
-        job = await queues.get(name)?.getJob(runId)
+        job = await connected() ? await queues.get(name)?.getJob(runId) : undefined
       } catch {
         job = undefined // Redis away: the store's record is the answer
       }
@@ -157,6 +180,11 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
         deadLetters: letters.map((letter) => ({ recordKey: letter.record_key, reason: letter.reason, recordedAt: letter.recorded_at.toISOString() })),
         deadLetterCount: count?.n ?? 0
       }
+    },
+
+    async check () {
+      if (connection === undefined || !await connected()) throw new Error(`Redis is not connected (${connection?.status ?? 'not configured'})`)
+      await connection.ping()
     },
 
     async close () {

@@ -67,6 +67,8 @@ t.test('kill -9 under load loses no committed audit record, and no response left
     REDIS_URL: redisUrl,
     RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
     RATE_LIMIT_PER_MINUTE: '1000000',
+    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
     ...storeEnv
   }
   const gateway = await startGateway(env)

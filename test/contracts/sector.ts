@@ -186,6 +186,19 @@ export function sectorContract (t: Test, makeFixture: (t: Test) => Promise<Secto
     t.equal(checked, dataset.filters.length)
   })
 
+  t.test('a number filter value no column holds is refused, naming the parameter', async (t) => {
+    const { port, dataset } = await makeFixture(t)
+    const numeric = dataset.filters.filter((filter) => filter.schema.type !== 'string')
+    for (const filter of numeric) {
+      const beyond: Array<string | number> = ['Infinity', '-Infinity', '1e999', Number.POSITIVE_INFINITY, Number.NaN]
+      if (filter.schema.type === 'integer') beyond.push('99999999999999999999999', 2 ** 53, -(2 ** 53))
+      for (const value of beyond) {
+        validationOf(t, await failure(port.listRecords(dataset, { filters: { [filter.name]: value }, limit: 5 }, context('beyond'))), `/${filter.name}`, `${filter.name}=${String(value)}`)
+      }
+    }
+    if (numeric.length === 0) t.pass(`${keyOf(dataset)} has no number filter`)
+  })
+
   t.test('limits outside 1…1000 are refused', async (t) => {
     const { port, dataset } = await makeFixture(t)
     for (const limit of [0, -1, 1001, 2.5, Number.NaN]) {

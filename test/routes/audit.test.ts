@@ -113,6 +113,18 @@ t.test('the data subject\'s report: which client, which official, when, why, and
   t.equal((await app.inject({ method: 'GET', url: '/admin/v1/audit/subjects/12345', headers: await adminHeaders() })).statusCode, 400)
 })
 
+t.test('a limit that is not a finite number is refused on both searches, never reaching SQL', async (t) => {
+  const { app } = await buildTestGateway(t)
+  for (const path of ['/admin/v1/audit', '/admin/v1/audit/subjects/025090001234']) {
+    for (const limit of ['Infinity', '-Infinity', '1e309', '-1e309', 'NaN']) {
+      const res = await app.inject({ method: 'GET', url: `${path}?limit=${limit}`, headers: await adminHeaders() })
+      t.equal(res.statusCode, 400, `${path} limit=${limit}`)
+      t.match(res.json(), { type: 'https://errors.gateway.local/validation', errors: [{ in: 'query', pointer: '/limit' }] })
+    }
+    t.equal((await app.inject({ method: 'GET', url: `${path}?limit=1e2`, headers: await adminHeaders() })).statusCode, 200, 'a finite limit written with an exponent is still a limit')
+  }
+})
+
 t.test('verify passes on the untouched chain and names the record edited in SQL', async (t) => {
   const gateway = await buildTestGateway(t)
   const { app, simulator, headers } = gateway

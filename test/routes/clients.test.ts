@@ -69,6 +69,51 @@ t.test('bad registrations are refused field by field, and only administrators ma
   t.equal((await app.inject({ method: 'GET', url: '/admin/v1/clients/VN.H25.X', headers: await admin() })).statusCode, 404, 'nothing was written')
 })
 
+t.test('a name with a control character is refused, naming the field; Vietnamese text and punctuation are not', async (t) => {
+  const { app } = await buildTestGateway(t)
+  for (const name of ['a\u0000b', 'tab\there', 'line\nbreak', 'del\u007f']) {
+    const res = await app.inject({ method: 'PUT', url: '/admin/v1/clients/VN.H25.CTRL', headers: await admin(), payload: { ...NEW_CLIENT, name } })
+    t.equal(res.statusCode, 400, JSON.stringify(name))
+    t.match(res.json().errors, [{ in: 'body', pointer: '/name', detail: /control characters/ }])
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/admin/v1/clients/VN.H25.CTRL', headers: await admin() })).statusCode, 404, 'nothing was written')
+  const name = 'Sở Tư pháp tỉnh Hưng Yên — "Một cửa" (bản 2), 100% điện tử'
+  const res = await app.inject({ method: 'PUT', url: '/admin/v1/clients/VN.H25.CTRL', headers: await admin(), payload: { ...NEW_CLIENT, name } })
+  t.equal(res.statusCode, 201)
+  t.equal(res.json().name, name)
+})
+
+t.test('long client ids and grant names are validated, not cut off by the router', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const longId = `VN.${'A'.repeat(125)}`
+  let res = await app.inject({ method: 'GET', url: `/admin/v1/clients/${longId}`, headers: await admin() })
+  t.equal(res.statusCode, 404, 'a client id of 128 characters is a well-formed id')
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+
+  res = await app.inject({ method: 'PUT', url: `/admin/v1/clients/VN.TEST.FULL/grants/sector.${'a'.repeat(120)}.read`, headers: await admin(), payload: {} })
+  t.equal(res.statusCode, 400)
+  t.match(res.json().errors, [{ in: 'params', pointer: '/service', detail: /must NOT have more than 128 characters/ }])
+
+  res = await app.inject({ method: 'DELETE', url: `/admin/v1/clients/VN.TEST.FULL/grants/${'a.'.repeat(600)}b`, headers: { ...await admin(), 'x-request-id': 'very-long-grant-01' } })
+  t.equal(res.statusCode, 400, 'past the router\'s limit')
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  t.equal(res.json().requestId, 'very-long-grant-01')
+})
+
+t.test('a revocation sent with a body is a declared 415 or 413 problem', async (t) => {
+  const { app } = await buildTestGateway(t, { env: { BODY_LIMIT_BYTES: '1024' } })
+  const url = '/admin/v1/clients/VN.TEST.FULL/grants/citizens.read'
+  let res = await app.inject({ method: 'DELETE', url, headers: { ...await admin(), 'content-type': 'text/plain' }, payload: 'hello' })
+  t.equal(res.statusCode, 415)
+  t.match(res.json(), { type: 'https://errors.gateway.local/unsupported-media-type', status: 415 })
+  res = await app.inject({ method: 'DELETE', url, headers: { ...await admin(), 'content-type': 'application/json' }, payload: JSON.stringify({ filler: 'x'.repeat(2000) }) })
+  t.equal(res.statusCode, 413)
+  const declared = (app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> })
+    .paths['/admin/v1/clients/{clientId}/grants/{service}']?.delete?.responses ?? {}
+  t.ok('413' in declared && '415' in declared, 'both are in the API description')
+  t.equal((await app.inject({ method: 'GET', url: '/admin/v1/clients/VN.TEST.FULL', headers: await admin() })).json().grants.length, 2, 'nothing was revoked')
+})
+
 t.test('a grant revoked through one gateway is refused by another sharing the store within GRANTS_CACHE_TTL_MS',
   { skip: process.env.TEST_DATABASE_URL === undefined ? 'two gateways share a store only on PostgreSQL (set TEST_DATABASE_URL)' : false },
   async (t) => {

@@ -122,3 +122,49 @@ t.test('an upstream failure frees the key, so the same change can be retried', a
   const audit = await gateway.app.inject({ method: 'GET', url: '/admin/v1/audit?service=dossiers.write', headers: admin })
   t.same(audit.json().items.map((record: { status: number }) => record.status), [200, 503], 'both attempts audited')
 })
+
+t.test('a note with control characters is refused before anything is kept; line breaks are not', async (t) => {
+  const gateway = await buildTestGateway(t)
+  const dossier = openDossier(gateway, 'processing')
+  const post = async (key: string, payload: object) => await gateway.app.inject({
+    method: 'POST',
+    url: `/api/v1/dossiers/${dossier.dossierCode}/status`,
+    headers: { ...await gateway.headers(MOTCUA), 'idempotency-key': key },
+    payload
+  })
+  for (const [index, note] of ['a\u0000b', 'bell\u0007', 'esc\u001b[0m'].entries()) {
+    const res = await post(`control-note-000${index}`, { status: 'additional-documents-requested', note })
+    t.equal(res.statusCode, 400, JSON.stringify(note))
+    t.match(res.json().errors, [{ in: 'body', pointer: '/note', detail: /control characters/ }])
+  }
+  const coerced = await post('infinite-sequence-01', { status: 'additional-documents-requested', expectedSequence: 'Infinity' })
+  t.equal(coerced.statusCode, 400, 'a sequence given as text that is not a finite number')
+  t.match(coerced.json().errors, [{ in: 'body', pointer: '/expectedSequence' }])
+  t.equal(gateway.procedures.register.dossier(dossier.dossierCode)?.statusHistory.length, dossier.statusHistory.length, 'nothing applied')
+
+  const note = 'Yêu cầu bổ sung:\n\t- thiếu bản sao giấy khai sinh\r\n\t- ảnh chưa đúng quy cách'
+  const res = await post('multiline-note-0001', { status: 'additional-documents-requested', note })
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().statusHistory.at(-1).note, note)
+})
+
+t.test('a replayed refusal is addressed to the request that gets it, not to the first', async (t) => {
+  const gateway = await buildTestGateway(t)
+  const dossier = openDossier(gateway, 'processing')
+  const post = async (requestId: string) => await gateway.app.inject({
+    method: 'POST',
+    url: `/api/v1/dossiers/${dossier.dossierCode}/status`,
+    headers: { ...await gateway.headers(MOTCUA), 'idempotency-key': 'replayed-refusal-01', 'x-request-id': requestId },
+    payload: { status: 'received' }
+  })
+  const first = await post('first-attempt-0001')
+  t.equal(first.statusCode, 409)
+  t.equal(first.json().requestId, 'first-attempt-0001')
+  const replayed = await post('retried-attempt-01')
+  t.equal(replayed.statusCode, 409)
+  t.equal(replayed.headers['idempotent-replayed'], 'true')
+  t.equal(replayed.headers['x-request-id'], 'retried-attempt-01')
+  t.match(replayed.headers['content-type'], /^application\/problem\+json/)
+  t.same(replayed.json(), { ...first.json(), requestId: 'retried-attempt-01' }, 'the first answer, with this request\'s id')
+  t.equal(replayed.json().instance, `/api/v1/dossiers/${dossier.dossierCode}/status`)
+})

@@ -46,3 +46,23 @@ t.test('/docs serves Swagger UI and /openapi.json lists both citizen routes with
   t.ok(spec.components.schemas.Citizen)
   t.notOk(Object.keys(spec.components.schemas).some((name) => name.startsWith('def-')), 'shared schemas keep their names')
 })
+
+t.test('/readyz says an upstream is not ready while its circuit is open, and ready again once a probe closes it', async (t) => {
+  const { app, procedures, headers } = await buildTestGateway(t, { seedSector: true, env: { UPSTREAM_BREAKER_FAILURES: '2', UPSTREAM_BREAKER_HALF_OPEN_MS: '300', UPSTREAM_RETRIES: '0' } })
+  const motcua = { clientId: 'VN.TEST.MOTCUA', scopes: ['procedures.read'], purpose: null }
+  procedures.faults = { status: 503 }
+  for (let i = 0; i < 2; i++) t.equal((await app.inject({ method: 'GET', url: '/api/v1/procedures/1.001612', headers: await headers(motcua) })).statusCode, 503)
+  const hitsWhileOpen = procedures.hits
+  const refused = await app.inject({ method: 'GET', url: '/api/v1/procedures/1.001612', headers: await headers(motcua) })
+  t.equal(refused.statusCode, 503)
+  t.ok(Number(refused.headers['retry-after']) >= 1, 'Retry-After while the circuit is open')
+  t.equal(procedures.hits, hitsWhileOpen, 'the open circuit does not call the upstream')
+  const notReady = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(notReady.statusCode, 503)
+  t.match(notReady.json(), { checks: { procedures: { status: 'down', detail: /circuit open/ }, population: { status: 'up' } } })
+
+  procedures.faults = {}
+  await new Promise((resolve) => setTimeout(resolve, 350))
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/procedures/1.001612', headers: await headers(motcua) })).statusCode, 200, 'the probe succeeds')
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
+})

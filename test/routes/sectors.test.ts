@@ -98,6 +98,26 @@ t.test('injection attempts in filter values are refused or match nothing, and th
   t.equal(row?.n, seed.enterpriseRegistrations.length)
 })
 
+t.test('a number filter beyond what its column holds is refused, naming the filter', async (t) => {
+  const { app, headers } = await gateway(t)
+  const list = async (url: string, query: Record<string, string>) => await app.inject({ method: 'GET', url, query, headers: await headers(SECTOR) })
+  const enterprises = '/api/v1/sectors/enterprise/registrations'
+  for (const capitalMin of ['99999999999999999999999', '9007199254740993', '1e21', 'Infinity', '1e309']) {
+    const res = await list(enterprises, { capitalMin })
+    t.equal(res.statusCode, 400, `capitalMin=${capitalMin}`)
+    t.match(res.json().errors, [{ in: 'query', pointer: '/capitalMin' }])
+  }
+  const largest = await list(enterprises, { capitalMin: String(Number.MAX_SAFE_INTEGER) })
+  t.equal(largest.statusCode, 200, 'the largest safe integer is a value like any other')
+  t.same(largest.json().items, [])
+  for (const areaMin of ['Infinity', '-Infinity', '1e400']) {
+    const res = await list('/api/v1/sectors/land/parcels', { areaMin })
+    t.equal(res.statusCode, 400, `areaMin=${areaMin}`)
+    t.match(res.json().errors, [{ in: 'query', pointer: '/areaMin' }])
+  }
+  t.equal((await list('/api/v1/sectors/land/parcels', { areaMin: '1e300' })).statusCode, 200, 'a huge finite area matches nothing')
+})
+
 t.test('a grant\'s field list holds for sector records too, the id always kept', async (t) => {
   const { app, headers } = await gateway(t)
   const enterprise = seed.enterpriseRegistrations[0]

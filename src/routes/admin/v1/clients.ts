@@ -8,7 +8,7 @@ import { SECURITY } from '../../shared.js'
 /** Clients and grants, kept in the store. Every change is audited like any other admin call. */
 
 const CLIENT_ID = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' }
-const SERVICE = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' }
+const SERVICE = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$', maxLength: 128 }
 
 type Registration = Omit<Client, 'clientId'>
 
@@ -101,7 +101,8 @@ export default async function clientRoutes (app: FastifyInstance): Promise<void>
       summary: 'Revoke one grant',
       security: SECURITY,
       params: { type: 'object', required: ['clientId', 'service'], properties: { clientId: CLIENT_ID, service: SERVICE } },
-      response: { 204: { description: 'Revoked', type: 'null' }, ...problemResponses(400, 401, 403, 404, 503) }
+      // no body is taken, but one sent is still read: too large (413) or not JSON (415)
+      response: { 204: { description: 'Revoked', type: 'null' }, ...problemResponses(400, 401, 403, 404, 413, 415, 503) }
     }
   }, async (request, reply) => {
     const { clientId, service } = request.params

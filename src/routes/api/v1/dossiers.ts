@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { IllegalTransitionError, SequenceMismatchError, type Dossier, type DossierStatus } from '../../../../adapters/procedures/port.js'
 import { conflictError, NotFoundError, PROBLEM_KINDS } from '../../../errors.js'
 import { addDataSubjects } from '../../../plugins/app/audit.js'
-import { problemFor, problemResponses } from '../../../plugins/app/problem-details.js'
+import { problemFor, problemResponses, readdressed, type Problem } from '../../../plugins/app/problem-details.js'
 import type { IdempotencyKey } from '../../../store/idempotency.js'
 import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
 
@@ -17,11 +17,11 @@ function disclose (request: FastifyRequest, service: string, dossiers: Dossier[]
   return dossiers.map((dossier) => request.server.services.filterFields(dossier, request.caller?.grant?.fields, service))
 }
 
-/** Sends a kept answer again, marked as a replay. */
-function replay (reply: FastifyReply, statusCode: number, response: unknown): FastifyReply {
+/** Sends a kept answer again, marked as a replay; a problem carries this request's id and instance, not the first's. */
+function replay (request: FastifyRequest, reply: FastifyReply, statusCode: number, response: unknown): FastifyReply {
   reply.header('idempotent-replayed', 'true').code(statusCode)
-  if (statusCode >= 400) reply.type('application/problem+json')
-  return reply.send(response)
+  if (statusCode < 400) return reply.send(response)
+  return reply.type('application/problem+json').send(readdressed(request, response as Problem))
 }
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
@@ -108,7 +108,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       request: { dossierCode, ...request.body }
     }
     const claim = await app.idempotency.claim(id)
-    if (claim.kind === 'replay') return replay(reply, claim.statusCode, claim.response)
+    if (claim.kind === 'replay') return replay(request, reply, claim.statusCode, claim.response)
     if (claim.kind === 'mismatch') throw conflictError('This Idempotency-Key was used for a different request')
     if (claim.kind === 'in-progress') throw conflictError('A request with this Idempotency-Key is still being answered', {}, { 'retry-after': '1' })
 
