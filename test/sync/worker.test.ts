@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
@@ -11,6 +10,7 @@ import { projectRoot } from '../../src/paths.js'
 import type { Db } from '../../src/store/db.js'
 import { createSyncControl, type SyncControl } from '../../src/sync/control.js'
 import { queueName, SCHEDULER_ID } from '../../src/sync/queues.js'
+import { freePort } from '../../src/private-redis.js'
 import { buildWorker } from '../../src/worker-app.js'
 import { redisPrefix, testRedisUrl, testStoreEnv } from '../helper.js'
 import { destinationCitizens, expectedCitizens, populationFeed, workerEnv } from './fixtures.js'
@@ -90,15 +90,6 @@ t.test('a run triggered through the queue completes; a second trigger meanwhile 
   const third = await syncs.trigger(SYNC)
   t.not(third.runId, first.runId, 'a finished run is not deduplicated')
 })
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 /** A redis-server on a fixed port that the test can kill and start again (without persistence: it comes back empty). */
 async function restartableRedis (t: Test): Promise<{ url: string, kill: () => Promise<void>, start: () => Promise<void> }> {
@@ -200,4 +191,35 @@ t.test('kill -9 of the worker mid-run: another worker takes the run over and not
   t.same(await destinationCitizens(db), { count: expected.count, digest: expected.digest })
   const [letters] = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM sync_dead_letters')
   t.equal(letters?.n, 400)
+})
+
+t.test('a worker told to stop finishes its page, hands the run back, and the next worker completes it', async (t) => {
+  const redisUrl = await testRedisUrl(t)
+  const prefix = await redisPrefix(t, redisUrl)
+  const store = await testStoreEnv(t)
+  const { simulator } = await populationFeed(t, { changes: 12_000, invalidEvery: 50 })
+  simulator.faults = { delayMs: 40 }
+  const env = workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra: { SYNC_BATCH_SIZE: '400' } })
+  const first = await buildWorker(loadConfig({ ...env, LOG_LEVEL: 'silent' }))
+  await first.ready()
+  const queue = new Queue(queueName(SYNC), { connection: { url: redisUrl }, prefix })
+  t.teardown(() => queue.close())
+  const job = await queue.add('run', { trigger: 'manual' }, { jobId: 'shutdown-run' })
+  await waitFor('a few pages', async () => (((await queue.getJob('shutdown-run'))?.progress as { done?: number } | undefined)?.done ?? 0) >= 2000 ? true : undefined)
+  const closing = Date.now()
+  await first.close()
+  t.ok(Date.now() - closing < 5000, `closed after its page (${Date.now() - closing} ms)`)
+  const state = await queue.getJob(job.id as string).then(async (found) => await found?.getState())
+  t.ok(state === 'delayed' || state === 'waiting', `the run went back to the queue (${String(state)})`)
+  t.equal((await queue.getJob('shutdown-run'))?.attemptsMade ?? 0, 0, 'handing back spends no attempt')
+
+  const second = await startWorker(t, env)
+  const run = await waitFor('the run to finish', async () => {
+    const [row] = await second.store.query<{ status: string, records_read: number, records_invalid: number }>(
+      "SELECT status, records_read, records_invalid FROM sync_runs WHERE run_id = 'shutdown-run'")
+    return row?.status === 'completed' ? row : undefined
+  })
+  t.same(run, { status: 'completed', records_read: 12_000, records_invalid: 240 })
+  const expected = expectedCitizens(simulator)
+  t.same(await destinationCitizens(second.store), { count: expected.count, digest: expected.digest })
 })

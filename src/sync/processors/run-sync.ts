@@ -28,9 +28,10 @@ export function runSyncProcessor (definition: AnySyncDefinition, db: Db, stoppin
         }
       })
     } catch (err) {
-      if (err instanceof RunInterruptedError && stopping.aborted) {
+      // stopping aborts reads in flight too: whatever failed after the stop, the run goes back to the queue
+      if (stopping.aborted) {
         await job.moveToDelayed(Date.now() + 1000, token)
-        throw new DelayedError(err.message)
+        throw new DelayedError(err instanceof RunInterruptedError ? err.message : `run ${runId} handed back: the worker is stopping`)
       }
       if (err instanceof CheckpointMovedError) throw new UnrecoverableError(err.message)
       throw err
