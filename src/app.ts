@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
 import swagger from './plugins/external/swagger.js'
+import loadShedding from './plugins/external/under-pressure.js'
+import metrics, { withUpstreamMetrics } from './plugins/external/metrics.js'
 import problemDetails, { frameworkErrors } from './plugins/app/problem-details.js'
 import requestId, { genRequestId } from './plugins/app/request-id.js'
 import schemas, { domainFormats, finiteNumbers } from './plugins/app/schemas.js'
@@ -18,6 +20,7 @@ import audit from './plugins/app/audit.js'
 import idempotency from './plugins/app/idempotency.js'
 import redis from './plugins/app/redis.js'
 import rateLimits from './plugins/app/rate-limit.js'
+import responseCache from './plugins/app/response-cache.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
@@ -49,7 +52,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     genReqId: genRequestId,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
+    // while closing, plugins/external/under-pressure.ts answers a 503 problem instead of Fastify's plain body
+    return503OnClosing: false,
     // a URL that does not decode, or a path parameter over maxParamLength, is a problem+json like any other error
     frameworkErrors,
     // room for any path parameter a route declares, percent-encoded (a run id of 200 characters with ':' as %3A);
@@ -68,6 +72,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   // 1. external: OpenAPI and Swagger UI (before routes, so it sees them all)
   await app.register(swagger)
+  // Prometheus at /metrics; from here on every upstream policy reports its attempts to it
+  await app.register(metrics, { enabled: config.metrics.enabled })
+  config = withUpstreamMetrics(config, app.metrics)
+  // 503 `overloaded` while the event loop is saturated, `not-ready` while draining; before any other onRequest work
+  await app.register(loadShedding, { config: config.pressure })
 
   // 2. app services
   await app.register(problemDetails)
@@ -78,6 +87,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(redis, { ...(config.rateLimit.redisUrl === undefined ? {} : { url: config.rateLimit.redisUrl }) })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
+  // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
+  await app.register(responseCache, { config: config.cache })
   await app.register(serviceCatalogue)
   // in demo mode the sync worker runs here too; in production `npm run worker` runs it apart
   await app.register(syncs, { config: config.syncs, worker: config.syncs.embeddedWorker })

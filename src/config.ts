@@ -47,6 +47,8 @@ const ENV_SCHEMA = {
     REDIS_URL: { type: 'string', pattern: '^rediss?://[^\\s]+$' },
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
     RATE_LIMIT_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:rl:' },
+    CACHE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:cache:' },
+    PROCEDURES_CACHE_TTL_S: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://[^\\s]+$' },
     DATABASE_SCHEMA: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public' },
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
@@ -73,7 +75,12 @@ const ENV_SCHEMA = {
     NATIONAL_PORTAL_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 120000, default: 10000 },
     UPSTREAM_BREAKER_FAILURES: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     UPSTREAM_BREAKER_HALF_OPEN_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
-    UPSTREAM_RETRIES: { type: 'integer', minimum: 0, maximum: 5, default: 2 }
+    MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 },
+    // off by default: a busy loop is not an overloaded one (a batch, an in-process client), delay is what callers feel
+    MAX_EVENT_LOOP_UTILIZATION: { type: 'number', minimum: 0, maximum: 1, default: 0 },
+    PRESSURE_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+    UPSTREAM_RETRIES: { type: 'integer', minimum: 0, maximum: 5, default: 2 },
+    METRICS_ENABLED: { type: 'boolean', default: true }
   },
   // REST sector upstreams are named by the dataset declarations, so their variables are too:
   // SECTOR_UPSTREAM_<NAME>_URL, _API_KEY, _TIMEOUT_MS, _CONNECTIONS (read by sectorUpstreams below).
@@ -112,6 +119,8 @@ interface RawEnv {
   REDIS_URL?: string
   RATE_LIMIT_PER_MINUTE: number
   RATE_LIMIT_PREFIX: string
+  CACHE_PREFIX: string
+  PROCEDURES_CACHE_TTL_S: number
   DATABASE_URL?: string
   DATABASE_SCHEMA: string
   DATABASE_POOL_SIZE: number
@@ -138,7 +147,11 @@ interface RawEnv {
   NATIONAL_PORTAL_TIMEOUT_MS: number
   UPSTREAM_BREAKER_FAILURES: number
   UPSTREAM_BREAKER_HALF_OPEN_MS: number
+  MAX_EVENT_LOOP_DELAY_MS: number
+  MAX_EVENT_LOOP_UTILIZATION: number
+  PRESSURE_SAMPLE_INTERVAL_MS: number
   UPSTREAM_RETRIES: number
+  METRICS_ENABLED: boolean
 }
 
 /** The population adapter's options; `url` is empty in demo mode until the simulator is up. */
@@ -167,6 +180,14 @@ export interface RateLimitConfig {
   redisUrl?: string
   prefix: string
   defaultPerMinute: number
+}
+
+/** The response cache of reference data (plugins/app/response-cache.ts); datasets take their TTL from their declaration. */
+export interface CacheConfig {
+  /** Redis key prefix of kept answers. */
+  prefix: string
+  /** How long the procedure catalogue's answers are kept; 0 keeps none. */
+  proceduresTtlSeconds: number
 }
 
 export interface SectorConfig {
@@ -216,10 +237,24 @@ export interface Config {
   /** In demo mode the demo issuer, keys and grants are filled in by server.ts. */
   auth: AuthConfig
   rateLimit: RateLimitConfig
+  cache: CacheConfig
   store: StoreConfig
   audit: { maxBatch: number }
   sector: SectorConfig
   syncs: SyncConfig
+  /** Load shedding: new requests get 503 `overloaded` while the event loop is saturated. */
+  pressure: PressureConfig
+  /** GET /metrics (Prometheus), open to whoever reaches it: keep it on the operators' network. */
+  metrics: { enabled: boolean }
+}
+
+/** Load shedding (plugins/external/under-pressure.ts); a threshold of 0 is not checked. */
+export interface PressureConfig {
+  /** Mean event-loop delay over one sample, in ms, past which new requests are refused. */
+  maxEventLoopDelayMs: number
+  /** Event-loop utilization (0–1) over one sample past which new requests are refused. */
+  maxEventLoopUtilization: number
+  sampleIntervalMs: number
 }
 
 export class ConfigError extends Error {
@@ -303,11 +338,17 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       prefix: raw.RATE_LIMIT_PREFIX,
       defaultPerMinute: raw.RATE_LIMIT_PER_MINUTE
     },
+    cache: { prefix: raw.CACHE_PREFIX, proceduresTtlSeconds: raw.PROCEDURES_CACHE_TTL_S },
     store: raw.DATABASE_URL !== undefined
       ? { driver: 'postgres', url: raw.DATABASE_URL, schema: raw.DATABASE_SCHEMA, poolSize: raw.DATABASE_POOL_SIZE }
       // the demo keeps its embedded store between runs, next to its key
       : { driver: 'pglite', dataDir: raw.STORE_DIR ?? join(projectRoot, '.demo', 'store') },
     audit: { maxBatch: raw.AUDIT_MAX_BATCH },
+    pressure: {
+      maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
+      maxEventLoopUtilization: raw.MAX_EVENT_LOOP_UTILIZATION,
+      sampleIntervalMs: raw.PRESSURE_SAMPLE_INTERVAL_MS
+    },
     sector: {
       datasetsDir: raw.SECTOR_DATASETS_DIR ?? DEFAULT_DATASETS_DIR,
       ...(raw.SECTOR_DATABASE_URL === undefined
@@ -340,7 +381,8 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
         timeoutMs: raw.NATIONAL_PORTAL_TIMEOUT_MS,
         resilience
       }
-    }
+    },
+    metrics: { enabled: raw.METRICS_ENABLED }
   }
 }
 

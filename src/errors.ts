@@ -40,6 +40,7 @@ export const PROBLEM_KINDS = {
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 503, slug: 'upstream-unavailable', title: 'Upstream system unavailable' },
   GW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, slug: 'rate-limit-unavailable', title: 'Rate limiting unavailable' },
   GW_ERR_NOT_READY: { status: 503, slug: 'not-ready', title: 'Gateway not ready' },
+  GW_ERR_OVERLOADED: { status: 503, slug: 'overloaded', title: 'Gateway overloaded' },
   GW_ERR_AUDIT_UNAVAILABLE: { status: 503, slug: 'audit-unavailable', title: 'Audit store unavailable' },
   GW_ERR_STORE_UNAVAILABLE: { status: 503, slug: 'store-unavailable', title: 'Gateway store unavailable' },
   GW_ERR_SYNCS_UNAVAILABLE: { status: 503, slug: 'syncs-unavailable', title: 'Syncs unavailable' },
@@ -72,6 +73,19 @@ export interface WithHeaders {
 
 export function rateLimitedError (limit: number, windowSeconds: number, service: string, retryAfterSeconds: number): Error & WithHeaders {
   return Object.assign(new RateLimitedBase(limit, windowSeconds, service), { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
+
+const OverloadedBase = createError('GW_ERR_OVERLOADED', 'The gateway is overloaded and sheds load; retry after %d s', 503)
+const NotReadyBase = createError('GW_ERR_NOT_READY', '%s', 503)
+
+/** The event loop is saturated (plugins/external/under-pressure.ts): refused before any work is done. */
+export function overloadedError (retryAfterSeconds: number): Error & WithHeaders {
+  return Object.assign(new OverloadedBase(retryAfterSeconds), { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
+
+/** The process is draining before exit: requests in flight finish, new ones are sent elsewhere. */
+export function shuttingDownError (): Error & WithHeaders {
+  return Object.assign(new NotReadyBase('This gateway instance is shutting down; retry the request (another instance will answer it)'), { headers: { 'retry-after': '1' } })
 }
 
 /** Problem members beyond RFC 9457's own, e.g. the statuses a dossier may move to (the problem handler adds them). */

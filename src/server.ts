@@ -25,11 +25,21 @@ if (config.demo) {
 const app = await buildApp(config)
 if (demo !== undefined && config.sector.database === undefined) await demo.seed(app.store)
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+/**
+ * SIGTERM/SIGINT drain: app.close() stops accepting connections, closes idle keep-alive ones and lets requests in
+ * flight finish, their answers saying `Connection: close`; a request that still reaches the gateway gets a 503
+ * `not-ready` problem (plugins/external/under-pressure.ts). Then the store, Redis and the sync worker close, and
+ * the process exits 0 — or 1 if all that takes longer than the grace period (a second signal exits at once).
+ */
+const GRACE_MS = 10_000
+// close-with-grace reports a timeout or a failed close through this logger
+const graceLogger = { error: (message: unknown) => { app.log.error(message instanceof Error ? { err: message } : {}, message instanceof Error ? 'close failed' : String(message)) } }
+closeWithGrace({ delay: GRACE_MS, logger: graceLogger }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
   else app.log.info({ signal }, 'closing: draining in-flight requests')
   await app.close()
   await demo?.close()
+  app.log.info('closed')
 })
 
 try {

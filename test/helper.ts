@@ -275,6 +275,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
     GRANTS_FILE: files['grants.json'] as string,
     REDIS_URL: redisUrl,
     RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
+    CACHE_PREFIX: await redisPrefix(t, redisUrl),
     SYNC_QUEUE_PREFIX: await redisPrefix(t, redisUrl),
     ...options.env
   })

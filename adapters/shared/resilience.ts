@@ -35,9 +35,18 @@ export interface ResilienceOptions {
   retryBudgetMin?: number
   /** The retry budget's sliding window. Default 10 000 ms. */
   retryBudgetWindowMs?: number
+  /** Told of every attempt made on the upstream (metrics); given by the app, never module-level. */
+  observe?: UpstreamObserver
 }
 
-export const RESILIENCE_DEFAULTS: Required<ResilienceOptions> = {
+/**
+ * How one attempt went: `answered` (any status but 5xx), `failed` (a 5xx answer), `unavailable` (503 or no
+ * connection), `timeout`, `error` (anything else: a malformed answer, the caller gone).
+ */
+export type AttemptOutcome = 'answered' | 'failed' | 'unavailable' | 'timeout' | 'error'
+export type UpstreamObserver = (upstream: string, seconds: number, outcome: AttemptOutcome) => void
+
+export const RESILIENCE_DEFAULTS: Required<Omit<ResilienceOptions, 'observe'>> = {
   breakerFailures: 10,
   breakerHalfOpenAfterMs: 10_000,
   retries: 2,
@@ -198,6 +207,7 @@ export function upstreamPolicy (upstream: string, options: ResilienceOptions = {
   const failuresToOpen = positive('breakerFailures', settings.breakerFailures, true, 1)
   const halfOpenAfterMs = positive('breakerHalfOpenAfterMs', settings.breakerHalfOpenAfterMs, true)
   const retries = positive('retries', settings.retries, true)
+  const observe = options.observe
   const backoff = new ExponentialBackoff({
     initialDelay: positive('retryInitialDelayMs', settings.retryInitialDelayMs, true),
     maxDelay: positive('retryMaxDelayMs', settings.retryMaxDelayMs, true)
@@ -260,7 +270,17 @@ export function upstreamPolicy (upstream: string, options: ResilienceOptions = {
         attempts.made++
         const remainingMs = Math.floor(deadlineAt - performance.now())
         if (remainingMs <= 0) throw new UpstreamTimeoutError(upstream, plan.timeoutMs)
-        return await attempt(remainingMs)
+        if (observe === undefined) return await attempt(remainingMs)
+        const started = performance.now()
+        try {
+          const result = await attempt(remainingMs)
+          observe(upstream, (performance.now() - started) / 1000, isFailedAnswer(result) ? 'failed' : 'answered')
+          return result
+        } catch (err) {
+          const code = codeOf(err)
+          observe(upstream, (performance.now() - started) / 1000, code === 'GW_ERR_UPSTREAM_TIMEOUT' ? 'timeout' : code === 'GW_ERR_UPSTREAM_UNAVAILABLE' ? 'unavailable' : 'error')
+          throw err
+        }
       }
       try {
         return await breaker.execute(async () => {

@@ -15,6 +15,8 @@ export interface AuditWriter {
 
 export interface AuditWriterOptions {
   maxBatch: number
+  /** Told of every batch committed: how long its write took and how many records it held (metrics). */
+  onCommit?: (durationMs: number, records: number) => void
 }
 
 interface Waiting {
@@ -89,8 +91,11 @@ export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWr
     while (waiting.length > 0) {
       const batch = waiting.splice(0, options.maxBatch)
       try {
+        const started = performance.now()
         await write(batch.map((item) => item.entry))
         for (const item of batch) item.resolve()
+        // after the resolves: an observer that throws cannot fail records already committed
+        options.onCommit?.(performance.now() - started, batch.length)
       } catch (err) {
         for (const item of batch) item.reject(err as Error)
       }

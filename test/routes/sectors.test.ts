@@ -139,7 +139,8 @@ t.test('a REST-backed dataset: reference data without a purpose, its upstream\'s
   t.same(list.json().items.map((item: { facilityCode: string }) => item.facilityCode), sectorRest.facilities.filter((f) => f.level === 'specialised').map((f) => f.facilityCode))
 
   sectorRest.faults = { status: 503 }
-  const down = await app.inject({ method: 'GET', url: `/api/v1/sectors/health/facilities/${facility.facilityCode}`, headers: await headers(SECTOR) })
+  // another facility: the one read above is kept in the response cache (health/facilities is cacheable)
+  const down = await app.inject({ method: 'GET', url: `/api/v1/sectors/health/facilities/${sectorRest.facilities[1]?.facilityCode ?? ''}`, headers: await headers(SECTOR) })
   t.equal(down.statusCode, 503)
   t.equal(down.headers['content-type'], 'application/problem+json; charset=utf-8')
   sectorRest.faults = { body: '{"DuLieu": [{"MaCoSo": 1}]}' }

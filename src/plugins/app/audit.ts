@@ -66,7 +66,7 @@ function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
 }
 
 export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
-  const writer = createAuditWriter(app.store, { maxBatch })
+  const writer = createAuditWriter(app.store, { maxBatch, onCommit: app.metrics?.observeAuditCommit })
   app.decorateRequest('dataSubjects', null)
   // Records still waiting when the server closes are written before the store closes.
   app.addHook('onClose', async () => { await writer.drain() })

@@ -2,10 +2,17 @@ import type { FastifyInstance } from 'fastify'
 import type { Procedure } from '../../../../adapters/procedures/port.js'
 import { NotFoundError } from '../../../errors.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { cacheHeaders, cachedAnswer } from '../../../plugins/app/response-cache.js'
+import { cacheKey } from '../../../cache/response-cache.js'
 import { callContext, CURSOR, LIMIT, SECURITY } from '../../shared.js'
 
-/** The procedure catalogue: reference data, no personal data, so no purpose is asked. */
+/**
+ * The procedure catalogue: reference data, no personal data, so no purpose is asked, and answers are kept for
+ * PROCEDURES_CACHE_TTL_S (found procedures and search pages; a 404 or an upstream failure is not kept).
+ */
 export default async function procedureRoutes (app: FastifyInstance): Promise<void> {
+  const ttlSeconds = app.config.cache.proceduresTtlSeconds
+
   app.get<{ Params: { procedureCode: string } }>('/procedures/:procedureCode', {
     config: { service: 'procedures.read', upstream: 'procedures' },
     schema: {
@@ -15,10 +22,12 @@ export default async function procedureRoutes (app: FastifyInstance): Promise<vo
       summary: 'An administrative procedure by its national code',
       description: 'Grant `procedures.read`. Name, field, deciding agency, processing time, fees and required documents.',
       params: { type: 'object', required: ['procedureCode'], additionalProperties: false, properties: { procedureCode: { $ref: 'ProcedureCode#' } } },
-      response: { 200: { description: 'The procedure', $ref: 'Procedure#' }, ...problemResponses(400, 401, 403, 404, 429, 502, 503, 504) }
+      response: { 200: { description: 'The procedure', headers: cacheHeaders(), $ref: 'Procedure#' }, ...problemResponses(400, 401, 403, 404, 429, 502, 503, 504) }
     }
-  }, async (request): Promise<Procedure> => {
-    const procedure = await app.procedures.getProcedure(request.params.procedureCode, callContext(request))
+  }, async (request, reply): Promise<Procedure> => {
+    const { procedureCode } = request.params
+    const procedure = await cachedAnswer(reply, cacheKey('procedures/get', { procedureCode }), ttlSeconds,
+      async () => await app.procedures.getProcedure(procedureCode, callContext(request)))
     if (procedure === undefined) throw new NotFoundError(`No procedure ${request.params.procedureCode} in the catalogue`)
     return procedure
   })
@@ -41,15 +50,17 @@ export default async function procedureRoutes (app: FastifyInstance): Promise<vo
           limit: LIMIT
         }
       },
-      response: { 200: { description: 'A page of procedures', $ref: 'ProcedurePage#' }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
+      response: { 200: { description: 'A page of procedures', headers: cacheHeaders(), $ref: 'ProcedurePage#' }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { q, agency, cursor, limit } = request.query
-    return await app.procedures.searchProcedures({
+    const search = {
       limit,
       ...(q === undefined ? {} : { q }),
       ...(agency === undefined ? {} : { agency }),
       ...(cursor === undefined ? {} : { cursor })
-    }, callContext(request))
+    }
+    return await cachedAnswer(reply, cacheKey('procedures/search', search), ttlSeconds,
+      async () => await app.procedures.searchProcedures(search, callContext(request)))
   })
 }

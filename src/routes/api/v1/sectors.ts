@@ -1,8 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { datasetKey, hasPersonalData, serviceName, type DatasetDeclaration, type SectorRecord } from '../../../../adapters/sector/port.js'
 import { NotFoundError } from '../../../errors.js'
 import { addDataSubjects } from '../../../plugins/app/audit.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { cacheHeaders, cachedAnswer } from '../../../plugins/app/response-cache.js'
+import { datasetCacheTtl } from '../../../cache/policy.js'
+import { cacheKey } from '../../../cache/response-cache.js'
 import { pageSchemaId, recordSchemaId } from '../../../sector/dataset-schemas.js'
 import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
 
@@ -10,6 +13,8 @@ import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../..
  * Two routes per declared dataset — `GET /sectors/<sector>/<dataset>/{id}` and the filtered list — so each has
  * its own parameters and response schema in the API description. Datasets holding personal data go through the
  * purpose check, the grant's field filter and the audit of their data subjects like citizens and dossiers do.
+ * Datasets declared `cacheable` (never those holding personal data) answer through the response cache: the
+ * port's answer is kept for the declared `ttlSeconds`, before the grant's field filter.
  */
 
 type ListQuerystring = Record<string, string | number | undefined> & { cursor?: string, limit: number }
@@ -26,6 +31,12 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
     ? `Grant \`${service}\` with a purpose: the records hold personal data (${declaration.personalData.fields.map((field) => `\`${field}\``).join(', ')}); only the fields of the caller's grant are returned.`
     : `Grant \`${service}\`. Reference data without personal data.`
   const common = { security: SECURITY, tags, ...(personal ? { headers: personalDataHeaders } : {}) }
+  const ttlSeconds = datasetCacheTtl(declaration)
+  const cached = ttlSeconds > 0
+  /** The port's answer, through the cache when the dataset may be kept. */
+  async function answer<T> (reply: FastifyReply, name: string, parameters: Record<string, string | number | undefined>, load: () => Promise<T>): Promise<T> {
+    return cached ? await cachedAnswer(reply, cacheKey(`sector/${key}/${name}`, parameters), ttlSeconds, load) : await load()
+  }
 
   function disclose (request: FastifyRequest, records: SectorRecord[], asked?: unknown): SectorRecord[] {
     if (subjectField !== undefined) {
@@ -48,10 +59,11 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
         additionalProperties: false,
         properties: { id: declaration.recordSchema.properties[declaration.idField] ?? { type: 'string' } }
       },
-      response: { 200: { description: 'The record', $ref: `${recordSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 404, 429, 502, 503, 504) }
+      response: { 200: { description: 'The record', ...(cached ? { headers: cacheHeaders() } : {}), $ref: `${recordSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 404, 429, 502, 503, 504) }
     }
-  }, async (request) => {
-    const record = await app.sector.getRecord(declaration, request.params.id, callContext(request))
+  }, async (request, reply) => {
+    const { id } = request.params
+    const record = await answer(reply, 'get', { id }, async () => await app.sector.getRecord(declaration, id, callContext(request)))
     if (record === undefined) throw new NotFoundError(`No record ${String(request.params.id)} in ${key}`)
     return disclose(request, [record])[0]
   })
@@ -75,11 +87,12 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
           limit: LIMIT
         }
       },
-      response: { 200: { description: 'A page of records', $ref: `${pageSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
+      response: { 200: { description: 'A page of records', ...(cached ? { headers: cacheHeaders() } : {}), $ref: `${pageSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { cursor, limit, ...filters } = request.query
-    const page = await app.sector.listRecords(declaration, { limit, filters, ...(cursor === undefined ? {} : { cursor }) }, callContext(request))
+    const page = await answer(reply, 'list', { ...filters, cursor, limit },
+      async () => await app.sector.listRecords(declaration, { limit, filters, ...(cursor === undefined ? {} : { cursor }) }, callContext(request)))
     // searching by a person is an access to that person's data, even when nothing is found
     const asked = subjectField === undefined ? undefined : declaration.filters.find((filter) => filter.field === subjectField && filter.operator === 'eq')
     return { ...page, items: disclose(request, page.items, asked === undefined ? undefined : filters[asked.name]) }
