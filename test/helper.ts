@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,6 +18,7 @@ import { buildApp } from '../src/app.js'
 import type { Client } from '../src/auth/grants.js'
 import { signClientToken } from '../src/auth/sign-token.js'
 import { loadConfig, type Config } from '../src/config.js'
+import { projectRoot } from '../src/paths.js'
 import { startPrivateRedis } from '../src/private-redis.js'
 import { openDb } from '../src/store/db.js'
 import { migrate, readMigrations } from '../src/store/migrate.js'
@@ -296,5 +299,75 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
         ...(purpose === null ? {} : { 'x-purpose': purpose })
       }
     }
+  }
+}
+
+/** A real gateway process (src/server.ts under this test's TypeScript loader), for tests about processes and signals. */
+export interface GatewayProcess {
+  url: string
+  output: () => string
+  signal: (signal: NodeJS.Signals) => void
+  exited: Promise<[number | null, NodeJS.Signals | null]>
+  /** SIGKILL, and wait for the exit. */
+  kill: () => Promise<void>
+}
+
+export async function startGatewayProcess (t: Teardown, env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...process.execArgv, join(projectRoot, 'src/server.ts')], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGKILL')
+    await exited
+  }
+  t.teardown(kill)
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  const deadline = Date.now() + 30_000
+  let match: RegExpExecArray | null
+  while ((match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(output)) === null) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start: ${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { url: match[1] as string, output: () => output, signal: (signal) => { child.kill(signal) }, exited, kill }
+}
+
+/**
+ * The environment of a production-shaped gateway process (demo off) on these simulators, with test keys and
+ * clients, a real Redis under prefixes of its own, and a store of its own.
+ */
+export async function gatewayProcessEnv (t: Teardown, upstreams: { populationUrl: string, proceduresUrl: string }): Promise<Record<string, string>> {
+  const redisUrl = await testRedisUrl(t)
+  const files = await tempFiles(t, {
+    'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
+    'grants.json': JSON.stringify({ clients: TEST_CLIENTS })
+  })
+  return {
+    DEMO: 'false',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    POPULATION_URL: upstreams.populationUrl,
+    POPULATION_USERNAME: TEST_CREDENTIALS.username,
+    POPULATION_SECRET: TEST_CREDENTIALS.secret,
+    PROCEDURES_URL: upstreams.proceduresUrl,
+    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    AUTH_JWKS_FILE: files['jwks.json'] as string,
+    GRANTS_FILE: files['grants.json'] as string,
+    REDIS_URL: redisUrl,
+    RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
+    SYNC_QUEUE_PREFIX: await redisPrefix(t, redisUrl),
+    CACHE_PREFIX: await redisPrefix(t, redisUrl),
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
+    ...await testStoreEnv(t)
   }
 }

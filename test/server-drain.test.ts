@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
-import { join } from 'node:path'
 import t from 'tap'
 import { Agent, request } from 'undici'
-import { projectRoot } from '../src/paths.js'
 import { startProceduresSimulator } from '../adapters/procedures/simulator.js'
-import { jwksOf, redisPrefix, signingKeys, signTestToken, startSimulator, tempFiles, TEST_CLIENTS, TEST_CREDENTIALS, TEST_PROCEDURES_KEY, AUDIENCE, ISSUER, testRedisUrl, testStoreEnv } from './helper.js'
+import { gatewayProcessEnv, signTestToken, startGatewayProcess, startSimulator, TEST_PROCEDURES_KEY } from './helper.js'
 
 /**
  * SIGTERM during load: every request the gateway had received before the signal is answered 200, requests sent
@@ -19,33 +16,6 @@ const CALLERS = 20
 // Connection errors a request sent after the signal may meet: the port closed, or a keep-alive connection the
 // gateway closed as idle just as the request was written to it.
 const CLOSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
-
-interface Gateway {
-  url: string
-  output: () => string
-  signal: (signal: NodeJS.Signals) => void
-  exited: Promise<[number | null, NodeJS.Signals | null]>
-}
-
-async function startGateway (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<Gateway> {
-  // Same TypeScript loader this test runs under, so the source is tested without a build step.
-  const child = spawn(process.execPath, [...process.execArgv, join(projectRoot, 'src/server.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  t.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGKILL')
-    await exited
-  })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  const match = await waitFor(() => /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(output), () => child.exitCode !== null, () => `gateway did not start: ${output}`)
-  return { url: match[1] as string, output: () => output, signal: (signal) => { child.kill(signal) }, exited }
-}
 
 async function waitFor<T> (found: () => T | null | false, failed: () => boolean, message: () => string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -99,33 +69,7 @@ t.test('SIGTERM under load: no request received before it fails; later ones get 
   const simulator = await startSimulator(t)
   const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY })
   t.teardown(() => procedures.close())
-  const redisUrl = await testRedisUrl(t)
-  const files = await tempFiles(t, {
-    'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
-    'grants.json': JSON.stringify({ clients: TEST_CLIENTS })
-  })
-  const gateway = await startGateway(t, {
-    DEMO: 'false',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    POPULATION_URL: simulator.url,
-    POPULATION_USERNAME: TEST_CREDENTIALS.username,
-    POPULATION_SECRET: TEST_CREDENTIALS.secret,
-    PROCEDURES_URL: procedures.url,
-    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
-    AUTH_ISSUER: ISSUER,
-    AUTH_AUDIENCE: AUDIENCE,
-    AUTH_JWKS_FILE: files['jwks.json'] as string,
-    GRANTS_FILE: files['grants.json'] as string,
-    REDIS_URL: redisUrl,
-    RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
-    SYNC_QUEUE_PREFIX: await redisPrefix(t, redisUrl),
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
-    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
-    ...await testStoreEnv(t)
-  })
+  const gateway = await startGatewayProcess(t, await gatewayProcessEnv(t, { populationUrl: simulator.url, proceduresUrl: procedures.url }))
   simulator.faults = { delayMs: UPSTREAM_DELAY_MS }
   const headers = { authorization: `Bearer ${await signTestToken()}`, 'x-purpose': 'TTHC' }
   const citizenPath = (n: number): string => `/api/v1/citizens/${simulator.population.citizenAt(n % 5000).personalId}`

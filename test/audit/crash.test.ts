@@ -1,78 +1,21 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { join } from 'node:path'
 import t from 'tap'
 import { Agent, request } from 'undici'
 import { verifyChain } from '../../src/audit/reader.js'
-import { projectRoot } from '../../src/paths.js'
 import { openDb, type StoreConfig } from '../../src/store/db.js'
 import { startProceduresSimulator } from '../../adapters/procedures/simulator.js'
-import { jwksOf, redisPrefix, signingKeys, signTestToken, startSimulator, tempFiles, TEST_CLIENTS, TEST_CREDENTIALS, TEST_PROCEDURES_KEY, AUDIENCE, ISSUER, testRedisUrl, testStoreEnv } from '../helper.js'
+import { gatewayProcessEnv, signTestToken, startGatewayProcess, startSimulator, TEST_PROCEDURES_KEY } from '../helper.js'
 
 /**
  * kill -9 of a gateway under load: every response it sent had its audit record committed first, and no
  * committed record is lost or leaves the chain broken. Then a new gateway on the same store carries on the chain.
  */
 
-async function startGateway (env: Record<string, string>): Promise<{ url: string, kill: () => Promise<void> }> {
-  // Same TypeScript loader this test runs under, so the source is tested without a build step.
-  const child = spawn(process.execPath, [...process.execArgv, join(projectRoot, 'src/server.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  const deadline = Date.now() + 30_000
-  let match: RegExpExecArray | null = null
-  while ((match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(output)) === null) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start: ${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return {
-    url: match[1] as string,
-    async kill () {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGKILL')
-      await once(child, 'exit')
-    }
-  }
-}
-
 t.test('kill -9 under load loses no committed audit record, and no response left without one', async (t) => {
   const simulator = await startSimulator(t)
   const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY })
   t.teardown(() => procedures.close())
-  const redisUrl = await testRedisUrl(t)
-  const storeEnv = await testStoreEnv(t)
-  const files = await tempFiles(t, {
-    'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
-    'grants.json': JSON.stringify({ clients: TEST_CLIENTS })
-  })
-  const env = {
-    DEMO: 'false',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    POPULATION_URL: simulator.url,
-    POPULATION_USERNAME: TEST_CREDENTIALS.username,
-    POPULATION_SECRET: TEST_CREDENTIALS.secret,
-    PROCEDURES_URL: procedures.url,
-    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
-    AUTH_ISSUER: ISSUER,
-    AUTH_AUDIENCE: AUDIENCE,
-    AUTH_JWKS_FILE: files['jwks.json'] as string,
-    GRANTS_FILE: files['grants.json'] as string,
-    REDIS_URL: redisUrl,
-    RATE_LIMIT_PREFIX: await redisPrefix(t, redisUrl),
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
-    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
-    ...storeEnv
-  }
-  const gateway = await startGateway(env)
-  t.teardown(() => gateway.kill())
+  const env = await gatewayProcessEnv(t, { populationUrl: simulator.url, proceduresUrl: procedures.url })
+  const gateway = await startGatewayProcess(t, env)
   const headers = { authorization: `Bearer ${await signTestToken()}`, 'x-purpose': 'TTHC' }
   const dispatcher = new Agent({ connections: 32 })
   t.teardown(() => dispatcher.close())
@@ -103,9 +46,9 @@ t.test('kill -9 under load loses no committed audit record, and no response left
   await Promise.all(callers)
   t.ok(disclosed.length >= 300, `${disclosed.length} responses with data before the kill (${sent} sent)`)
 
-  const store: StoreConfig = storeEnv.DATABASE_URL !== undefined
-    ? { driver: 'postgres', url: storeEnv.DATABASE_URL, schema: storeEnv.DATABASE_SCHEMA as string, poolSize: 2 }
-    : { driver: 'pglite', dataDir: storeEnv.STORE_DIR as string }
+  const store: StoreConfig = env.DATABASE_URL !== undefined
+    ? { driver: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA as string, poolSize: 2 }
+    : { driver: 'pglite', dataDir: env.STORE_DIR as string }
   const db = await openDb(store)
   try {
     const recorded = new Set((await db.query<{ requestId: string }>('SELECT request_id AS "requestId" FROM audit_records WHERE status = 200'))
@@ -119,8 +62,7 @@ t.test('kill -9 under load loses no committed audit record, and no response left
   }
 
   // A new gateway on the same store continues the same chain.
-  const restarted = await startGateway(env)
-  t.teardown(() => restarted.kill())
+  const restarted = await startGatewayProcess(t, env)
   for (let i = 0; i < 20; i++) {
     const res = await request(`${restarted.url}/api/v1/citizens/${simulator.population.citizenAt(i).personalId}`, { headers, dispatcher })
     t.equal(res.statusCode, 200)
