@@ -4,11 +4,12 @@ import { SYNCS_DISABLED } from '../plugins/app/syncs.js'
 
 type CheckResult = { status: 'up' | 'down', latencyMs: number, detail?: string } | { status: 'disabled', detail: string }
 
-async function timed (check: () => Promise<void>): Promise<CheckResult> {
+/** Runs a check; a check may answer a detail worth showing when up. */
+async function timed (check: () => Promise<string | undefined | void>): Promise<CheckResult> {
   const started = performance.now()
   try {
-    await check()
-    return { status: 'up', latencyMs: Math.round(performance.now() - started) }
+    const detail = await check()
+    return { status: 'up', latencyMs: Math.round(performance.now() - started), ...(typeof detail === 'string' ? { detail } : {}) }
   } catch (err) {
     return { status: 'down', latencyMs: Math.round(performance.now() - started), detail: (err as Error).message }
   }
@@ -23,6 +24,14 @@ function upstreamCheck (port: WithResilience & { checkHealth: () => Promise<void
     const open = port.resilience().find((circuit) => circuit.state === 'open')
     if (open !== undefined) throw new Error(`circuit open for the ${open.upstream}: calls are refused for ${open.retryAfterSeconds ?? 0} s more, then one probe is let through`)
     await port.checkHealth()
+  }
+}
+
+/** The sync queues' Redis answers; how many workers take runs is told, not required (runs wait for one). */
+function syncWorkers (syncs: FastifyInstance['syncs']): () => Promise<string> {
+  return async () => {
+    const { workers } = await syncs.check()
+    return workers === 0 ? 'no sync worker connected: runs wait in their queues' : `${workers} sync worker(s) connected`
   }
 }
 
@@ -56,7 +65,7 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
       timed(upstreamCheck(app.sector)),
       timed(() => app.store.ping()),
       redis === undefined ? undefined : timed(async () => { await redis.ping() }),
-      app.syncs.enabled ? timed(() => app.syncs.check()) : { status: 'disabled' as const, detail: SYNCS_DISABLED }
+      app.syncs.enabled ? timed(syncWorkers(app.syncs)) : { status: 'disabled' as const, detail: SYNCS_DISABLED }
     ])
     const checks: Record<string, CheckResult> = { population, procedures, sector, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }), syncs }
     // syncs disabled (no Redis) is a deployment choice, reported here, not a reason to stop answering

@@ -50,8 +50,8 @@ export interface SyncControl {
   /** Queues a run now; while one is already queued or running, answers that one. */
   trigger (name: string): Promise<{ runId: string, deduplicated: boolean }>
   run (name: string, runId: string): Promise<RunDetail | undefined>
-  /** Resolves when the queues' Redis answers a ping; rejects at once while it is not connected. */
-  check (): Promise<void>
+  /** How many sync workers are connected, once the queues' Redis answers; rejects at once while it is not connected. */
+  check (): Promise<{ workers: number }>
   close (): Promise<void>
 }
 
@@ -184,7 +184,9 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
 
     async check () {
       if (connection === undefined || !await connected()) throw new Error(`Redis is not connected (${connection?.status ?? 'not configured'})`)
-      await connection.ping()
+      const counts = await Promise.all([...queues.values()].map(async (queue) => await queue.getWorkersCount()))
+      // a worker process serves every sync's queue: the fewest on any queue is how many serve them all
+      return { workers: counts.length === 0 ? 0 : Math.min(...counts) }
     },
 
     async close () {

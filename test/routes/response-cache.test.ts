@@ -239,6 +239,9 @@ t.test('Redis stopped: reference data is still served, from memory or the upstre
   t.equal(procedures.hits - before, 1)
   const search = await app.inject({ method: 'GET', url: '/api/v1/procedures?q=khai%20sinh', headers: auth })
   t.equal(search.statusCode, 200)
+  const ready = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(ready.statusCode, 503, 'and the gateway says it is not ready')
+  t.match(ready.json(), { status: 'not-ready', checks: { redis: { status: 'down' }, procedures: { status: 'up' } } })
 })
 
 t.test('Redis that stops answering is given up after redisTimeoutMs; the upstream answers', async (t) => {

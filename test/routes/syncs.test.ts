@@ -207,3 +207,11 @@ t.test('with the syncs\' Redis away since start: the list comes from the store, 
   t.equal(trigger.statusCode, 503)
   t.match(trigger.json(), { type: 'https://errors.gateway.local/syncs-unavailable', detail: /cannot be reached/ })
 })
+
+t.test('/readyz tells how many sync workers are connected', async (t) => {
+  const idle = await buildTestGateway(t, { seedSector: true })
+  t.match((await idle.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', checks: { syncs: { status: 'up', detail: /no sync worker connected/ } } })
+  const working = await buildTestGateway(t, { seedSector: true, env: { SYNC_WORKER: 'true' } })
+  const ready = await working.app.inject({ method: 'GET', url: '/readyz' })
+  t.match(ready.json(), { checks: { syncs: { status: 'up', detail: /^1 sync worker\(s\) connected/ } } })
+})
