@@ -22,10 +22,10 @@ export function runLocation (sync: string, runId: string): string {
 }
 
 /**
- * `work`, or `failure()` once `ms` have passed. BullMQ waits for a connection that was never established (Redis
- * down when the gateway started) instead of failing, so every call through the queues is bounded here.
+ * `work`, or `failure()` once `ms` have passed. The sync control answers at once while Redis is not connected; a
+ * Redis that is connected but stops answering would still hold a call, so every call through the queues is bounded.
  */
-export async function withDeadline<T> (work: Promise<T>, ms: number, failure: () => Error): Promise<T> {
+async function withDeadline<T> (work: Promise<T>, ms: number, failure: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   try {
     return await Promise.race([work, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(failure()) }, ms) })])
