@@ -43,6 +43,8 @@ const ENV_SCHEMA = {
     AUTH_JWKS_CACHE_MAX_AGE_MS: { type: 'integer', minimum: 0, default: 600000 },
     AUTH_JWKS_COOLDOWN_MS: { type: 'integer', minimum: 0, default: 30000 },
     AUTH_CLOCK_TOLERANCE_S: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+    AUTH_TOKEN_CACHE_SIZE: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
+    AUTH_TOKEN_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
     GRANTS_FILE: { type: 'string', minLength: 1 },
     REDIS_URL: { type: 'string', pattern: '^rediss?://[^\\s]+$' },
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
@@ -115,6 +117,8 @@ interface RawEnv {
   AUTH_JWKS_CACHE_MAX_AGE_MS: number
   AUTH_JWKS_COOLDOWN_MS: number
   AUTH_CLOCK_TOLERANCE_S: number
+  AUTH_TOKEN_CACHE_SIZE: number
+  AUTH_TOKEN_CACHE_TTL_MS: number
   GRANTS_FILE?: string
   REDIS_URL?: string
   RATE_LIMIT_PER_MINUTE: number
@@ -169,6 +173,8 @@ export interface AuthConfig {
   jwksCacheMaxAgeMs: number
   jwksCooldownMs: number
   clockToleranceSeconds: number
+  /** Verified tokens remembered (0 = none) and for how long at most (never past exp or the JWKS cache age). */
+  tokenCache: { max: number, ttlMs: number }
   /** Clients and grants (JSON or YAML) added to the store at start when not yet registered there. */
   grantsFile?: string
   /** How long a gateway may keep using a client's grants after another gateway changed them. */
@@ -330,6 +336,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       jwksCacheMaxAgeMs: raw.AUTH_JWKS_CACHE_MAX_AGE_MS,
       jwksCooldownMs: raw.AUTH_JWKS_COOLDOWN_MS,
       clockToleranceSeconds: raw.AUTH_CLOCK_TOLERANCE_S,
+      tokenCache: { max: raw.AUTH_TOKEN_CACHE_SIZE, ttlMs: raw.AUTH_TOKEN_CACHE_TTL_MS },
       ...(raw.GRANTS_FILE === undefined ? {} : { grantsFile: raw.GRANTS_FILE }),
       grantsCacheTtlMs: raw.GRANTS_CACHE_TTL_MS
     },

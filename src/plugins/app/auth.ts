@@ -90,6 +90,7 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
     issuer: config.issuer,
     audience: config.audience,
     clockToleranceSeconds: config.clockToleranceSeconds,
+    cache: config.tokenCache,
     jwks: keys !== undefined
       ? { keys }
       : { url: config.jwksUrl ?? '', cacheMaxAgeMs: config.jwksCacheMaxAgeMs, cooldownMs: config.jwksCooldownMs }
