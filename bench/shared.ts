@@ -215,6 +215,7 @@ type ChildSpec =
   | { role: 'upstreams', options: UpstreamsOptions }
   | { role: 'gateway', env: Record<string, string>, audit: boolean }
   | { role: 'worker', env: Record<string, string> }
+  | { role: 'bare-proxy', population: BareProxyPopulation }
 
 type ChildMessage =
   | { type: 'ready', urls: Record<string, string>, personalIds: string[] }
@@ -298,6 +299,28 @@ export async function startGatewayProcess (cleanup: Cleanup, name: string, optio
   return { url: urls.gateway ?? '', stop }
 }
 
+/** What the bare proxy needs to call the population simulator as the gateway does. */
+export interface BareProxyPopulation {
+  /** The SOAP endpoint (POPULATION_URL). */
+  url: string
+  username: string
+  secret: string
+  /** undici Pool size (the gateway's POPULATION_CONNECTIONS default: 64). */
+  connections: number
+}
+
+export interface BareProxyProcess {
+  /** The origin, http://127.0.0.1:port; GET /citizens/{personalId} answers the parsed record as JSON. */
+  url: string
+  stop (): Promise<void>
+}
+
+/** bench/bare-proxy.ts's server in its own process: Fastify, one route, the population adapter; no auth, no audit. */
+export async function startBareProxyProcess (cleanup: Cleanup, name: string, population: BareProxyPopulation): Promise<BareProxyProcess> {
+  const { urls, stop } = await startChild(cleanup, name, { role: 'bare-proxy', population })
+  return { url: urls['bare-proxy'] ?? '', stop }
+}
+
 export interface WorkerProcess {
   pid: number
   stop (): Promise<void>
@@ -367,6 +390,11 @@ async function serveAsChild (): Promise<void> {
       close = async () => { await Promise.all([population.close(), procedures.close()]) }
       const personalIds = Array.from({ length: ids }, (_, index) => population.population.citizenAt(index).personalId)
       if (!stopping) await send({ type: 'ready', urls: { population: population.url, procedures: procedures.url }, personalIds })
+    } else if (spec.role === 'bare-proxy') {
+      const { startBareProxy } = await import('./bare-proxy.js')
+      const proxy = await startBareProxy(spec.population)
+      close = () => proxy.close()
+      if (!stopping) await send({ type: 'ready', urls: { 'bare-proxy': proxy.url }, personalIds: [] })
     } else if (spec.role === 'worker') {
       const { buildWorker } = await import('../src/worker-app.js')
       const { loadConfig } = await import('../src/config.js')
@@ -394,14 +422,26 @@ async function serveAsChild (): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // Load
 
+/** One request of a round other than a plain GET (e.g. a SOAP POST); its headers add to LoadOptions.headers. */
+export interface LoadRequest {
+  method: 'GET' | 'POST'
+  path: string
+  body?: string
+  headers?: Record<string, string>
+}
+
 export interface LoadOptions {
   /** The gateway's origin. */
   url: string
   /** Request paths; each connection walks all of them, starting at its own offset. */
   paths: string[]
+  /** Instead of GETs of `paths`: these requests, walked the same way (paths is then ignored). */
+  requests?: LoadRequest[]
   headers: Record<string, string>
   connections: number
   durationSeconds: number
+  /** A fixed rate for all connections together (autocannon overallRate), in requests per second; else as fast as answered. */
+  overallRate?: number
   /** Aborting stops autocannon; the figures so far are still returned (an aborted signal: nothing is started). */
   signal?: AbortSignal
 }
@@ -428,12 +468,12 @@ export interface LoadResult {
  * ask for different records, and every path is asked for equally often.
  */
 export async function runLoad (options: LoadOptions): Promise<LoadResult> {
-  const { paths } = options
-  if (paths.length === 0) throw new Error('runLoad needs at least one path')
-  const step = Math.max(1, Math.floor(paths.length / options.connections))
+  const all: autocannon.Request[] = options.requests?.map((request) => ({ ...request, headers: { ...options.headers, ...request.headers } })) ??
+    options.paths.map((path) => ({ method: 'GET', path }))
+  if (all.length === 0) throw new Error('runLoad needs at least one path')
+  const step = Math.max(1, Math.floor(all.length / options.connections))
   let nextClient = 0
-  const requests = (offset: number): autocannon.Request[] =>
-    [...paths.slice(offset), ...paths.slice(0, offset)].map((path) => ({ method: 'GET', path }))
+  const requests = (offset: number): autocannon.Request[] => [...all.slice(offset), ...all.slice(0, offset)]
 
   if (options.signal?.aborted === true) throw new Error('load not started: aborted')
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -443,9 +483,14 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
       duration: options.durationSeconds,
       headers: options.headers,
       requests: requests(0),
-      setupClient (client) { client.setRequests(requests((nextClient++ * step) % paths.length)) }
-    }, (err, finished) => { if (err !== null && err !== undefined) reject(err as Error); else resolve(finished) })
-    options.signal?.addEventListener('abort', () => instance.stop(), { once: true })
+      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+      setupClient (client) { client.setRequests(requests((nextClient++ * step) % all.length)) }
+    }, (err, finished) => {
+      options.signal?.removeEventListener('abort', stop) // a run of many rounds would pile up listeners on one signal
+      if (err !== null && err !== undefined) reject(err as Error); else resolve(finished)
+    })
+    const stop = (): void => { instance.stop() }
+    options.signal?.addEventListener('abort', stop, { once: true })
   })
 
   const statusCounts: Record<string, number> = {}

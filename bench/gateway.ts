@@ -1,0 +1,431 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { signRequest } from '../adapters/population/signature.js'
+import { buildEnvelope, OPERATION, SOAP_ACTION, SOAP_CONTENT_TYPE } from '../adapters/population/soap.js'
+import { CATALOGUE } from '../adapters/procedures/catalogue.js'
+import type { Client } from '../src/auth/grants.js'
+import { projectRoot } from '../src/paths.js'
+import { benchmarkJwt, type JwtResult } from './jwt.js'
+import {
+  BENCH_AUDIENCE, BENCH_ISSUER, benchRedis, benchStore, cleanUpOnSignals, createCleanup, createIdentity, describeMachine,
+  machineRows, markdownTable, median, runLoad, startBareProxyProcess, startGatewayProcess, startUpstreamsProcess, tempDir,
+  type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
+} from './shared.js'
+
+/**
+ * What the gateway costs over calling the upstream directly (issue #8), measured in one run on loopback:
+ *
+ *   direct             autocannon → the population simulator: the signed SOAP POST of TraCuuThongTinCongDan (the
+ *                      simulator has no JSON GET; SOAP XML is what it answers, and what the gateway turns into JSON)
+ *   bare proxy         autocannon → bench/bare-proxy.ts (Fastify, one route, the population adapter: undici Pool,
+ *                      SOAP, parsed to JSON) → the simulator; no auth, no audit
+ *   full               autocannon → the gateway, audit on: GET /api/v1/citizens/{id}, RS256 JWT, X-Purpose, grant,
+ *                      rate limit in Redis, SOAP to the simulator, field filter, hash-chained audit record
+ *   procedures direct  autocannon → the procedures simulator: GET /api/thutuc/{code} with x-api-key (JSON)
+ *   procedures cached  autocannon → the gateway: GET /api/v1/procedures/{code}, every answer a response-cache hit
+ *
+ * then full and direct again at a fixed rate, half the full path's median max req/s, for the latency added at a
+ * load the gateway is not saturated by; then a JWT micro-benchmark (bench/jwt.ts) in this process.
+ *
+ *   npm run bench [-- --rounds 3 --duration 10 --warmup 5 --connections 50 --ids 1000 --jwt-iterations 2000]
+ *   BENCH_DATABASE_URL=postgres://…  the gateway's store in a schema bench_<random> there, instead of an embedded PGlite
+ *   BENCH_REDIS_URL=redis://…        that Redis instead of a private redis-server
+ *
+ * Each server runs in a process of its own (simulators together in one), autocannon in this one. Variants take
+ * turns within each round (A/B/C/D/E, then again), so drift on the machine falls on all alike; figures are medians
+ * over the rounds. Every response must be a 2xx: anything else, or a connection error, fails the run.
+ *
+ * The simulator refuses a SOAP request whose Timestamp is more than 5 minutes off: the direct requests are signed
+ * afresh before each round (the signature covers URL, user and timestamp, not the body), so --duration is capped.
+ */
+
+const USAGE = 'usage: node dist/bench/gateway.js [--rounds 3] [--duration 10] [--warmup 5] [--connections 50] [--ids 1000] [--jwt-iterations 2000]'
+const RESULTS_FILE = join(projectRoot, 'bench', 'results.md')
+const PAUSE_MS = 500
+const FIXED_RATE_SHARE = 0.5
+const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
+// the simulator's clock window is ±5 min; a round must finish inside it
+const MAX_DURATION_S = 240
+
+const CLIENTS: Client[] = [{
+  clientId: 'VN.BENCH.MOTCUA',
+  name: 'Benchmark one-stop system',
+  status: 'active',
+  grants: [
+    {
+      service: 'citizens.read',
+      purposes: ['TTHC'],
+      fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
+      // the most a grant may have: the limiter counts in Redis but never refuses
+      rateLimitPerMinute: 1_000_000
+    },
+    { service: 'procedures.read', rateLimitPerMinute: 1_000_000 }
+  ]
+}]
+
+interface Options {
+  rounds: number
+  duration: number
+  warmup: number
+  connections: number
+  ids: number
+  jwtIterations: number
+}
+
+class UsageError extends Error {}
+class BenchFailure extends Error {}
+
+function parseOptions (argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '50' },
+      ids: { type: 'string', default: '1000' },
+      'jwt-iterations': { type: 'string', default: '2000' },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  const integer = (name: string, text: string, min: number, max: number): number => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer ${min}…${max} (got ${text})`)
+    return value
+  }
+  return {
+    rounds: integer('rounds', values.rounds, 1, 100),
+    duration: integer('duration', values.duration, 1, MAX_DURATION_S),
+    warmup: integer('warmup', values.warmup, 0, MAX_DURATION_S),
+    connections: integer('connections', values.connections, 1, 10_000),
+    ids: integer('ids', values.ids, 1, 5000), // the simulator's default population is 5000 citizens
+    jwtIterations: integer('jwt-iterations', values['jwt-iterations'], 1, 1_000_000)
+  }
+}
+
+type VariantName = 'direct' | 'bare proxy' | 'full' | 'procedures direct' | 'procedures cached'
+
+interface Variant {
+  name: VariantName
+  /** What is asked, of whom. */
+  description: string
+  /** The load of one round; called before each round (the direct SOAP requests are signed then). */
+  load: () => Omit<LoadOptions, 'connections' | 'durationSeconds'>
+  rounds: LoadResult[]
+  /** Rounds at the fixed rate (full and direct only). */
+  fixedRate: LoadResult[]
+}
+
+interface Summary { rps: number, p50: number, p99: number }
+
+const figure = (value: number, digits = 2): string => Number.isFinite(value) ? String(Number(value.toFixed(digits))) : '–'
+
+function summarise (results: readonly LoadResult[]): Summary {
+  return {
+    rps: median(results.map((result) => result.requestsPerSecond)),
+    p50: median(results.map((result) => result.latencyP50Ms)),
+    p99: median(results.map((result) => result.latencyP99Ms))
+  }
+}
+
+async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
+  const machine = describeMachine()
+  const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+
+  const identity = await createIdentity(await tempDir(cleanup, 'lgsp-bench-gateway-'), CLIENTS)
+  const redis = await benchRedis(cleanup, env.redisUrl)
+  const credentials = { username: 'lgsp-bench', secret: randomBytes(24).toString('base64url') }
+  const proceduresApiKey = randomBytes(24).toString('base64url')
+  const upstreams = await startUpstreamsProcess(cleanup, { credentials, proceduresApiKey, ids: options.ids })
+  log(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}; Redis: ${redis.description} at ${redis.url}`)
+
+  const store = await benchStore(cleanup, env.databaseUrl)
+  const gateway = await startGatewayProcess(cleanup, 'gateway', {
+    audit: true,
+    env: {
+      ...store.env,
+      DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      POPULATION_URL: upstreams.populationUrl,
+      POPULATION_USERNAME: credentials.username,
+      POPULATION_SECRET: credentials.secret,
+      PROCEDURES_URL: upstreams.proceduresUrl,
+      PROCEDURES_API_KEY: proceduresApiKey,
+      AUTH_ISSUER: BENCH_ISSUER,
+      AUTH_AUDIENCE: BENCH_AUDIENCE,
+      AUTH_JWKS_FILE: identity.jwksFile,
+      GRANTS_FILE: identity.grantsFile,
+      REDIS_URL: redis.url,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_PREFIX: `${redis.prefix}rl:`,
+      CACHE_PREFIX: `${redis.prefix}cache:`,
+      // sector datasets and sync queues are not exercised here, but a production-shaped gateway is configured for them
+      SECTOR_CURSOR_SECRET: 'bench-sector-cursor-secret',
+      SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
+      SYNC_QUEUE_PREFIX: `${redis.prefix}q`
+      // METRICS_ENABLED: its default (on), as in production
+    }
+  })
+  log(`gateway at ${gateway.url}, store ${store.description}`)
+  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', {
+    url: upstreams.populationUrl, username: credentials.username, secret: credentials.secret, connections: 64
+  })
+  log(`bare proxy at ${bareProxy.url}`)
+
+  // long enough for the whole run, so no token expires under load
+  const ttlSeconds = 3600 + (options.rounds + 1) * (options.duration + options.warmup) * 10
+  const gatewayHeaders = {
+    authorization: `Bearer ${await identity.sign('VN.BENCH.MOTCUA', ['citizens.read', 'procedures.read'], ttlSeconds)}`,
+    'x-purpose': PURPOSE,
+    'x-user-id': 'canbo.motcua.01'
+  }
+  const { personalIds } = upstreams
+  const population = new URL(upstreams.populationUrl)
+  const procedures = new URL(upstreams.proceduresUrl)
+  const procedureCodes = CATALOGUE.map((entry) => entry.procedure.procedureCode)
+
+  // The gateway's adapter asks exactly this (client.ts): the same envelope, one per personal id.
+  const soapBodies = personalIds.map((personalId) => buildEnvelope(OPERATION, {
+    MaYeuCau: randomUUID(), MaDVC: 'LGSP-TRACUU', MaTichHop: 'LGSP', MaCanBo: '', MaDonVi: 'H23', SoDinhDanh: personalId, HoVaTen: '', NgayThangNamSinh: ''
+  }))
+  const soapHeaders = (): Record<string, string> => {
+    const timestamp = Date.now().toString()
+    return {
+      'content-type': SOAP_CONTENT_TYPE,
+      soapaction: SOAP_ACTION,
+      timestamp,
+      authorization: signRequest(population.href, credentials.username, credentials.secret, timestamp)
+    }
+  }
+  const soapRequests = (): LoadRequest[] => soapBodies.map((body) => ({ method: 'POST', path: population.pathname, body }))
+
+  const variants: Variant[] = [
+    {
+      name: 'direct',
+      description: `POST ${population.pathname} (SOAP ${OPERATION}, signed) to the population simulator; answer: SOAP XML`,
+      load: () => ({ url: population.origin, paths: [], requests: soapRequests(), headers: soapHeaders() }),
+      rounds: [],
+      fixedRate: []
+    },
+    {
+      name: 'bare proxy',
+      description: 'GET /citizens/{id} to bench/bare-proxy.ts (Fastify + population adapter, no auth/audit); answer: the whole citizen as JSON',
+      load: () => ({ url: bareProxy.url, paths: personalIds.map((id) => `/citizens/${id}`), headers: {} }),
+      rounds: [],
+      fixedRate: []
+    },
+    {
+      name: 'full',
+      description: 'GET /api/v1/citizens/{id} to the gateway, audit on, RS256 JWT + X-Purpose; answer: the granted fields as JSON',
+      load: () => ({ url: gateway.url, paths: personalIds.map((id) => `/api/v1/citizens/${id}`), headers: gatewayHeaders }),
+      rounds: [],
+      fixedRate: []
+    },
+    {
+      name: 'procedures direct',
+      description: `GET ${procedures.pathname}/thutuc/{code} (x-api-key) to the procedures simulator; answer: JSON`,
+      load: () => ({
+        url: procedures.origin,
+        paths: procedureCodes.map((code) => `${procedures.pathname}/thutuc/${code}`),
+        headers: { 'x-api-key': proceduresApiKey }
+      }),
+      rounds: [],
+      fixedRate: []
+    },
+    {
+      name: 'procedures cached',
+      description: 'GET /api/v1/procedures/{code} to the gateway, RS256 JWT; every answer a response-cache hit',
+      load: () => ({ url: gateway.url, paths: procedureCodes.map((code) => `/api/v1/procedures/${code}`), headers: gatewayHeaders }),
+      rounds: [],
+      fixedRate: []
+    }
+  ]
+  const variant = (name: VariantName): Variant => variants.find((candidate) => candidate.name === name) as Variant
+
+  // One call of each before any load: every one answers what it should. The procedures' answers enter the cache.
+  const check = async (name: VariantName, path: string, ok: (status: number, text: string, headers: Headers) => boolean): Promise<void> => {
+    const load = variant(name).load()
+    const request = load.requests?.[0]
+    const response = await fetch(`${load.url}${path}`, {
+      method: request?.method ?? 'GET',
+      headers: load.headers,
+      ...(request?.body === undefined ? {} : { body: request.body })
+    })
+    const text = await response.text()
+    if (!ok(response.status, text, response.headers)) throw new BenchFailure(`${name}: the first call of ${path} answered ${response.status}: ${text.slice(0, 500)}`)
+  }
+  await check('direct', population.pathname, (status, text) => status === 200 && text.includes('<MaKetQua>0</MaKetQua>'))
+  await check('bare proxy', `/citizens/${personalIds[0] ?? ''}`, (status, text) => status === 200 && text.includes('"fullName"'))
+  await check('full', `/api/v1/citizens/${personalIds[0] ?? ''}`, (status, text) => status === 200 && text.includes('"fullName"') && !text.includes('fatherFullName'))
+  await check('procedures direct', `${procedures.pathname}/thutuc/${procedureCodes[0] ?? ''}`, (status) => status === 200)
+  for (const code of procedureCodes) await check('procedures cached', `/api/v1/procedures/${code}`, (status) => status === 200)
+  await check('procedures cached', `/api/v1/procedures/${procedureCodes[0] ?? ''}`, (status, _text, headers) => status === 200 && headers.get('x-cache') === 'hit')
+
+  const round = async (target: Variant, label: string, durationSeconds: number, overallRate?: number): Promise<LoadResult> => {
+    await sleep(PAUSE_MS)
+    const result = await runLoad({
+      ...target.load(), connections: options.connections, durationSeconds, signal: stopping, ...(overallRate === undefined ? {} : { overallRate })
+    })
+    if (stopping.aborted) throw new BenchFailure('interrupted')
+    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+      throw new BenchFailure(`${label}, ${target.name}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors ` +
+        `(${result.timeouts} timeouts), ${result.ok} 2xx; responses by status: ${JSON.stringify(result.statusCounts)}`)
+    }
+    log(`${label.padEnd(14)} ${target.name.padEnd(17)} ${figure(result.requestsPerSecond, 0).padStart(7)} req/s  ` +
+      `p50 ${figure(result.latencyP50Ms).padStart(7)} ms  p99 ${figure(result.latencyP99Ms).padStart(7)} ms  (${result.ok} responses in ${result.durationSeconds} s)`)
+    return result
+  }
+
+  log(`\n${options.connections} connections, ${personalIds.length} personal ids, ${procedureCodes.length} procedure codes; ` +
+    `warm-up ${options.warmup} s each, then ${options.rounds} round${options.rounds === 1 ? '' : 's'} of ${options.duration} s per variant`)
+  if (options.warmup > 0) for (const target of variants) await round(target, 'warm-up', options.warmup)
+  for (let index = 1; index <= options.rounds; index++) {
+    for (const target of variants) target.rounds.push(await round(target, `round ${index}`, options.duration))
+  }
+
+  const fixedRate = Math.max(1, Math.round(summarise(variant('full').rounds).rps * FIXED_RATE_SHARE))
+  log(`\nfixed rate: ${fixedRate} req/s (${FIXED_RATE_SHARE * 100} % of the full path's median max), full and direct`)
+  for (let index = 1; index <= options.rounds; index++) {
+    for (const target of [variant('full'), variant('direct')]) {
+      target.fixedRate.push(await round(target, `fixed ${index}`, options.duration, fixedRate))
+    }
+  }
+
+  log(`\nJWT verification, ${options.jwtIterations} per algorithm…`)
+  const jwt = await benchmarkJwt(options.jwtIterations)
+  for (const result of jwt) log(`${result.name.padEnd(20)} ${figure(result.opsPerSecond, 0).padStart(10)} ops/s  ${figure(result.meanMicros, 3)} µs each`)
+
+  const report = renderReport({ options, variants, fixedRate, jwt, machine, store: store.description, redis: redis.description })
+  process.stdout.write(`\n${report}`)
+  await writeFile(RESULTS_FILE, report)
+  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
+}
+
+interface Report {
+  options: Options
+  variants: Variant[]
+  fixedRate: number
+  jwt: JwtResult[]
+  machine: Machine
+  store: string
+  redis: string
+}
+
+function renderReport ({ options, variants, fixedRate, jwt, machine, store, redis }: Report): string {
+  const summaries = new Map(variants.map((variant) => [variant.name, summarise(variant.rounds)]))
+  const s = (name: VariantName): Summary => summaries.get(name) as Summary
+  const right: Array<'l' | 'r'> = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']
+
+  const absolute = markdownTable(['Variant', 'req/s (median)', 'p50 ms (median)', 'p99 ms (median)'],
+    variants.map((variant) => { const x = s(variant.name); return [variant.name, figure(x.rps, 0), figure(x.p50), figure(x.p99)] }), right)
+
+  const ratio = (label: string, a: VariantName, b: VariantName): Array<string | number> =>
+    [label, figure(s(a).rps / s(b).rps, 3), figure(s(a).p50 / s(b).p50, 3), figure(s(a).p99 / s(b).p99, 3)]
+  const ratios = markdownTable(['Ratio', 'req/s', 'p50', 'p99'], [
+    ratio('full / direct', 'full', 'direct'),
+    ratio('full / bare proxy', 'full', 'bare proxy'),
+    ratio('bare proxy / direct', 'bare proxy', 'direct'),
+    ratio('cache / direct (procedures cached / procedures direct)', 'procedures cached', 'procedures direct')
+  ], right)
+
+  const full = summarise(variants.find((variant) => variant.name === 'full')?.fixedRate ?? [])
+  const direct = summarise(variants.find((variant) => variant.name === 'direct')?.fixedRate ?? [])
+  const added = markdownTable(['At the fixed rate', 'req/s achieved (median)', 'p50 ms (median)', 'p99 ms (median)'], [
+    ['full', figure(full.rps, 0), figure(full.p50), figure(full.p99)],
+    ['direct', figure(direct.rps, 0), figure(direct.p50), figure(direct.p99)],
+    ['added by the gateway (full − direct)', '', figure(full.p50 - direct.p50), figure(full.p99 - direct.p99)]
+  ], right)
+
+  const jwtRaw = jwt.filter((result) => !result.name.startsWith('cached'))
+  const cached = jwt.find((result) => result.name.startsWith('cached'))
+  const jwtTable = markdownTable(['Verification', 'ops/s', 'µs each', 'operations'], [
+    ...jwtRaw.map((result) => [`jose jwtVerify, ${result.name}`, figure(result.opsPerSecond, 0), figure(result.meanMicros, 2), result.operations]),
+    ...(cached === undefined ? [] : [['cache hit: lru-cache get of the token string + expiry check (not the gateway\'s cache)', figure(cached.opsPerSecond, 0), figure(cached.meanMicros, 3), cached.operations]])
+  ], right)
+
+  const roundsTable = markdownTable(['Round', ...variants.map((variant) => `${variant.name} req/s`)],
+    Array.from({ length: options.rounds }, (_, index) => [String(index + 1), ...variants.map((variant) => figure(variant.rounds[index]?.requestsPerSecond ?? Number.NaN, 0))]),
+    right)
+
+  const setup = markdownTable(['', ''], [
+    ...machineRows(machine),
+    ['Store', store],
+    ['Redis', redis],
+    ['Load', `${options.connections} connections, ${options.ids} distinct personal ids, ${CATALOGUE.length} procedure codes; ` +
+      `${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.duration} s per variant (taking turns), warm-up ${options.warmup} s each`]
+  ])
+
+  return `# Gateway overhead: direct, bare proxy, full path, cache
+
+Made by \`npm run bench\` (bench/gateway.ts), on loopback. Each server in its own process (the upstream simulators
+together in one), autocannon in the benchmark's own process.
+
+${setup}
+
+## What each variant asks
+
+${markdownTable(['Variant', 'Request'], variants.map((variant) => [variant.name, variant.description]))}
+
+The population simulator speaks SOAP only (no JSON GET): **direct** measures the signed SOAP POST, the very request
+the gateway's adapter sends, and its XML answer; bare proxy and full answer JSON made from it.
+
+## Throughput and latency
+
+Median over the rounds; req/s counts 2xx responses (every response was a 2xx).
+
+${absolute}
+
+${ratios}
+
+## Latency added at a fixed rate
+
+${fixedRate} req/s (autocannon \`overallRate\`), ${FIXED_RATE_SHARE * 100} % of the full path's median max, ${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.duration} s each, full and direct taking turns.
+
+${added}
+
+Caution: autocannon paces \`overallRate\` per connection, refilling each connection's quota on a 1 s tick, so the load
+arrives as a burst at the start of each second rather than evenly spread; these latencies include queueing in those
+bursts, and are best compared with each other (full against direct) than read as latency at a smooth rate.
+
+## JWT verification, in process
+
+${options.jwtIterations} sequential verifications per algorithm (jose \`jwtVerify\` against a local JWKS, issuer, audience
+and algorithm checked as the gateway does). The last row is what a hit in a verified-token cache would cost — an LRU
+lookup by token string — measured with lru-cache here; the gateway's own cache (src/auth/token-verifier.ts) is not
+what is measured.
+
+${jwtTable}
+
+## Rounds
+
+${roundsTable}
+`
+}
+
+const cleanup = createCleanup()
+const stopping = new AbortController()
+cleanUpOnSignals(cleanup, () => stopping.abort())
+let exitCode = 0
+try {
+  const options = parseOptions(process.argv.slice(2))
+  await run(options, {
+    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
+    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
+  }, cleanup, stopping.signal)
+} catch (err) {
+  if (!stopping.signal.aborted) {
+    exitCode = 1
+    if (err instanceof UsageError) process.stderr.write(`${err.message}\n${USAGE}\n`)
+    else if (err instanceof BenchFailure) process.stderr.write(`\nFAILED: ${err.message}\n`)
+    else process.stderr.write(`\nFAILED: ${(err as Error).stack ?? String(err)}\n`)
+  }
+}
+await cleanup.run()
+process.exit(stopping.signal.aborted ? 130 : exitCode)
