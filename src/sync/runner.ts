@@ -142,7 +142,13 @@ export async function runSync<R> (definition: SyncDefinition<R>, options: RunOpt
   return { runId, ...progress, positionFrom, positionTo: position }
 }
 
-/** Marks a run failed for good (attempts exhausted, or a failure a retry cannot mend). */
-export async function failRun (db: Db, runId: string, error: string): Promise<void> {
-  await db.query("UPDATE sync_runs SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1", [runId, error.slice(0, 2000)])
+/**
+ * Records a failed attempt: for good (attempts exhausted, or a failure a retry cannot mend) the run is failed;
+ * otherwise it stays running with the attempt's error, and a retry resumes it.
+ */
+export async function recordRunFailure (db: Db, runId: string, error: string, final: boolean): Promise<void> {
+  await db.query(
+    `UPDATE sync_runs SET error = $2, status = CASE WHEN $3 THEN 'failed' ELSE status END,
+       finished_at = CASE WHEN $3 THEN now() ELSE finished_at END
+     WHERE run_id = $1`, [runId, error.slice(0, 2000), final])
 }

@@ -5,7 +5,7 @@ import type { Db } from '../store/db.js'
 import type { AnySyncDefinition } from './definition.js'
 import { runSyncProcessor } from './processors/run-sync.js'
 import { cronOf, queueName, redisConnection, RUN_JOB, runJobOptions, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
-import { failRun, type RunSummary } from './runner.js'
+import { recordRunFailure, type RunSummary } from './runner.js'
 
 /**
  * The sync worker: one BullMQ Worker per sync (one run at a time each), the nightly Job Schedulers, and the
@@ -51,9 +51,7 @@ export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOp
       if (job?.id === undefined) return
       const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)
       log.warn({ sync: definition.name, runId: job.id, attempt: job.attemptsMade, final, err: err.message }, final ? 'sync run failed' : 'sync run attempt failed; retrying')
-      const recorded = final
-        ? failRun(db, job.id, err.message)
-        : db.query('UPDATE sync_runs SET error = $2 WHERE run_id = $1', [job.id, `attempt ${job.attemptsMade}: ${err.message}`.slice(0, 2000)])
+      const recorded = recordRunFailure(db, job.id, final ? err.message : `attempt ${job.attemptsMade}: ${err.message}`, final)
       void recorded.catch((storeErr: unknown) => { log.error({ err: (storeErr as Error).message, runId: job.id }, 'sync run outcome not recorded') })
     })
     workers.push(worker)

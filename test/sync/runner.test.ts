@@ -1,6 +1,6 @@
 import t from 'tap'
 import { populationChangesSync } from '../../src/sync/syncs/population-changes.js'
-import { runSync } from '../../src/sync/runner.js'
+import { recordRunFailure, runSync } from '../../src/sync/runner.js'
 import { storeDrivers } from '../store/store-drivers.js'
 import { destinationCitizens, expectedCitizens, populationFeed } from './fixtures.js'
 
@@ -54,5 +54,19 @@ for (const driver of storeDrivers()) {
     t.equal(letters?.n, 50)
     const [run] = await db.query<{ attempts: number, status: string }>("SELECT attempts, status FROM sync_runs WHERE run_id = 'run-a'")
     t.same(run, { attempts: 3, status: 'completed' })
+  })
+}
+
+for (const driver of storeDrivers()) {
+  t.test(`${driver.name}: a failed attempt leaves the run running with its error; a final one fails it`, async (t) => {
+    const db = await driver.open(t)
+    const { simulator, port } = await populationFeed(t, { changes: 100 })
+    simulator.faults = { failNextChanges: 1 }
+    await t.rejects(runSync(populationChangesSync(port, { batchSize: 50 }), { db, runId: 'run-f', trigger: 'manual' }))
+    await recordRunFailure(db, 'run-f', 'attempt 1: the population database cannot be reached', false)
+    const read = async (): Promise<unknown> => (await db.query("SELECT status, error, finished_at IS NOT NULL AS finished FROM sync_runs WHERE run_id = 'run-f'"))[0]
+    t.same(await read(), { status: 'running', error: 'attempt 1: the population database cannot be reached', finished: false })
+    await recordRunFailure(db, 'run-f', 'gave up', true)
+    t.same(await read(), { status: 'failed', error: 'gave up', finished: true })
   })
 }
