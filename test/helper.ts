@@ -263,7 +263,8 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   t.teardown(() => procedures.close())
   const sectorRest = await startSectorRestSimulator({ apiKey: TEST_SECTOR_KEY })
   t.teardown(() => sectorRest.close())
-  const redisUrl = await testRedisUrl(t)
+  // a gateway may be given another one's Redis (gateways sharing state); otherwise the test's own
+  const redisUrl = options.env?.REDIS_URL ?? await testRedisUrl(t)
   const files = await tempFiles(t, {
     'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
     'grants.json': JSON.stringify({ clients: options.clients ?? TEST_CLIENTS })

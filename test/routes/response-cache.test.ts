@@ -108,7 +108,7 @@ t.test('a second gateway on the same Redis answers from it without calling its u
   t.equal((await first.app.inject({ method: 'GET', url: procedureUrl, headers: await first.headers(MOTCUA) })).headers['x-cache'], 'miss')
   t.equal((await first.app.inject({ method: 'GET', url: facilityUrl, headers: await first.headers(SECTOR) })).headers['x-cache'], 'miss')
 
-  const second = await gateway(t, { env: { CACHE_PREFIX: first.app.config.cache.prefix } })
+  const second = await gateway(t, { env: { REDIS_URL: first.redisUrl, CACHE_PREFIX: first.app.config.cache.prefix } })
   const [procedureHits, facilityHits] = [second.procedures.hits, second.sectorRest.hits]
   const procedure = await second.app.inject({ method: 'GET', url: procedureUrl, headers: await second.headers(MOTCUA) })
   t.equal(procedure.statusCode, 200)
