@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -6,9 +5,8 @@ import { parseArgs } from 'node:util'
 import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import {
-  BENCH_AUDIENCE, BENCH_ISSUER, benchRedis, benchStore, cleanUpOnSignals, createCleanup, createIdentity, describeMachine,
-  machineRows, markdownTable, median, runLoad, startGatewayProcess, startUpstreamsProcess, tempDir,
-  type Cleanup, type GatewayProcess, type LoadResult
+  benchGatewayEnv, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
+  startBenchBackends, startGatewayProcess, type Cleanup, type GatewayProcess, type LoadResult
 } from './shared.js'
 
 /**
@@ -119,34 +117,9 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const machine = describeMachine()
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
-  const identity = await createIdentity(await tempDir(cleanup, 'lgsp-bench-audit-'), CLIENTS)
-  const redis = await benchRedis(cleanup, env.redisUrl)
-  const credentials = { username: 'lgsp-bench', secret: randomBytes(24).toString('base64url') }
-  const proceduresApiKey = randomBytes(24).toString('base64url')
-  const upstreams = await startUpstreamsProcess(cleanup, { credentials, proceduresApiKey, ids: options.ids })
-  log(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}; Redis: ${redis.description} at ${redis.url}`)
-
-  const config = {
-    DEMO: 'false',
-    // warnings and errors (an audit record not committed, Redis away) still show; nothing per request
-    LOG_LEVEL: 'warn',
-    POPULATION_URL: upstreams.populationUrl,
-    POPULATION_USERNAME: credentials.username,
-    POPULATION_SECRET: credentials.secret,
-    // not called by the citizen lookup, but a production-shaped gateway has it
-    PROCEDURES_URL: upstreams.proceduresUrl,
-    PROCEDURES_API_KEY: proceduresApiKey,
-    AUTH_ISSUER: BENCH_ISSUER,
-    AUTH_AUDIENCE: BENCH_AUDIENCE,
-    AUTH_JWKS_FILE: identity.jwksFile,
-    GRANTS_FILE: identity.grantsFile,
-    REDIS_URL: redis.url,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    // sector datasets and sync queues are not exercised here, but a production-shaped gateway is configured for them
-    SECTOR_CURSOR_SECRET: 'bench-sector-cursor-secret',
-    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
-    SYNC_QUEUE_PREFIX: `${redis.prefix}q`
-  }
+  const backends = await startBenchBackends(cleanup, { name: 'audit', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const { identity, redis, upstreams } = backends
+  const config = benchGatewayEnv(backends)
   const variants: Variant[] = []
   let storeDescription = ''
   for (const [name, audit] of [['audit on', true], ['audit off', false]] as const) {

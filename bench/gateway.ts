@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -10,9 +10,8 @@ import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import { benchmarkJwt, type JwtResult } from './jwt.js'
 import {
-  BENCH_AUDIENCE, BENCH_ISSUER, benchRedis, benchStore, cleanUpOnSignals, createCleanup, createIdentity, describeMachine,
-  machineRows, markdownTable, median, runLoad, startBareProxyProcess, startGatewayProcess, startUpstreamsProcess, tempDir,
-  type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
+  benchGatewayEnv, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
+  startBareProxyProcess, startBenchBackends, startGatewayProcess, type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
 } from './shared.js'
 
 /**
@@ -139,39 +138,14 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const machine = describeMachine()
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
-  const identity = await createIdentity(await tempDir(cleanup, 'lgsp-bench-gateway-'), CLIENTS)
-  const redis = await benchRedis(cleanup, env.redisUrl)
-  const credentials = { username: 'lgsp-bench', secret: randomBytes(24).toString('base64url') }
-  const proceduresApiKey = randomBytes(24).toString('base64url')
-  const upstreams = await startUpstreamsProcess(cleanup, { credentials, proceduresApiKey, ids: options.ids })
-  log(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}; Redis: ${redis.description} at ${redis.url}`)
+  const backends = await startBenchBackends(cleanup, { name: 'gateway', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const { identity, redis, credentials, proceduresApiKey, upstreams } = backends
 
   const store = await benchStore(cleanup, env.databaseUrl)
   const gateway = await startGatewayProcess(cleanup, 'gateway', {
     audit: true,
-    env: {
-      ...store.env,
-      DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      POPULATION_URL: upstreams.populationUrl,
-      POPULATION_USERNAME: credentials.username,
-      POPULATION_SECRET: credentials.secret,
-      PROCEDURES_URL: upstreams.proceduresUrl,
-      PROCEDURES_API_KEY: proceduresApiKey,
-      AUTH_ISSUER: BENCH_ISSUER,
-      AUTH_AUDIENCE: BENCH_AUDIENCE,
-      AUTH_JWKS_FILE: identity.jwksFile,
-      GRANTS_FILE: identity.grantsFile,
-      REDIS_URL: redis.url,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      RATE_LIMIT_PREFIX: `${redis.prefix}rl:`,
-      CACHE_PREFIX: `${redis.prefix}cache:`,
-      // sector datasets and sync queues are not exercised here, but a production-shaped gateway is configured for them
-      SECTOR_CURSOR_SECRET: 'bench-sector-cursor-secret',
-      SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
-      SYNC_QUEUE_PREFIX: `${redis.prefix}q`
-      // METRICS_ENABLED: its default (on), as in production
-    }
+    // METRICS_ENABLED: its default (on), as in production
+    env: { ...benchGatewayEnv(backends), ...store.env }
   })
   log(`gateway at ${gateway.url}, store ${store.description}`)
   const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', {

@@ -339,6 +339,55 @@ export async function peakRssMiB (pid: number): Promise<number> {
   return Math.round(kib / 1024)
 }
 
+/** What every gateway benchmark starts with: a signing identity, Redis, and the upstream simulators in a process. */
+export interface BenchBackends {
+  identity: BenchIdentity
+  redis: BenchRedis
+  /** The population simulator's credentials (the gateway's and the bare proxy's). */
+  credentials: { username: string, secret: string }
+  proceduresApiKey: string
+  upstreams: UpstreamsProcess
+}
+
+export async function startBenchBackends (cleanup: Cleanup, options: { name: string, clients: Client[], ids: number, redisUrl: string | undefined }): Promise<BenchBackends> {
+  const identity = await createIdentity(await tempDir(cleanup, `lgsp-bench-${options.name}-`), options.clients)
+  const redis = await benchRedis(cleanup, options.redisUrl)
+  const credentials = { username: 'lgsp-bench', secret: randomBytes(24).toString('base64url') }
+  const proceduresApiKey = randomBytes(24).toString('base64url')
+  const upstreams = await startUpstreamsProcess(cleanup, { credentials, proceduresApiKey, ids: options.ids })
+  process.stderr.write(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}; Redis: ${redis.description} at ${redis.url}\n`)
+  return { identity, redis, credentials, proceduresApiKey, upstreams }
+}
+
+/**
+ * A production-shaped gateway's environment on these backends (add the store's). Rate limits are far above the
+ * load so they are counted, not hit; sector datasets and sync queues are configured though a benchmark may not
+ * use them; every Redis key is under the run's prefix.
+ */
+export function benchGatewayEnv ({ identity, redis, credentials, proceduresApiKey, upstreams }: BenchBackends): Record<string, string> {
+  return {
+    DEMO: 'false',
+    // warnings and errors (an audit record not committed, Redis away) still show; nothing per request
+    LOG_LEVEL: 'warn',
+    POPULATION_URL: upstreams.populationUrl,
+    POPULATION_USERNAME: credentials.username,
+    POPULATION_SECRET: credentials.secret,
+    PROCEDURES_URL: upstreams.proceduresUrl,
+    PROCEDURES_API_KEY: proceduresApiKey,
+    AUTH_ISSUER: BENCH_ISSUER,
+    AUTH_AUDIENCE: BENCH_AUDIENCE,
+    AUTH_JWKS_FILE: identity.jwksFile,
+    GRANTS_FILE: identity.grantsFile,
+    REDIS_URL: redis.url,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_PREFIX: `${redis.prefix}rl:`,
+    CACHE_PREFIX: `${redis.prefix}cache:`,
+    SYNC_QUEUE_PREFIX: `${redis.prefix}q`,
+    SECTOR_CURSOR_SECRET: 'bench-sector-cursor-secret',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api'
+  }
+}
+
 async function serveAsChild (): Promise<void> {
   const send = async (message: ChildMessage): Promise<void> => {
     await new Promise<void>((resolve) => {
