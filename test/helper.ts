@@ -149,25 +149,32 @@ export async function tempFiles (t: Teardown, files: Record<string, string>): Pr
   return paths
 }
 
-/** A production-shaped config (demo off) for the given endpoints and files. */
-export function testConfig (populationUrl: string, env: Record<string, string> = {}): Config {
-  const jwks = env.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: env.AUTH_JWKS_FILE ?? '/nonexistent/jwks.json' } : {}
-  return loadConfig({
+/** The variables every production-shaped test configuration (demo off) shares, on this population simulator. */
+export function productionEnv (populationUrl: string): Record<string, string> {
+  return {
     DEMO: 'false',
     LOG_LEVEL: 'silent',
     POPULATION_URL: populationUrl,
     POPULATION_USERNAME: TEST_CREDENTIALS.username,
     POPULATION_SECRET: TEST_CREDENTIALS.secret,
-    POPULATION_TIMEOUT_MS: '1000',
     PROCEDURES_URL: 'http://127.0.0.1:9/api',
     PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
-    PROCEDURES_TIMEOUT_MS: '1000',
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
-    REDIS_URL: 'redis://127.0.0.1:6379',
     SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
     SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
-    SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY,
+    SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY
+  }
+}
+
+/** A production-shaped config (demo off) for the given endpoints and files. */
+export function testConfig (populationUrl: string, env: Record<string, string> = {}): Config {
+  const jwks = env.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: env.AUTH_JWKS_FILE ?? '/nonexistent/jwks.json' } : {}
+  return loadConfig({
+    ...productionEnv(populationUrl),
+    POPULATION_TIMEOUT_MS: '1000',
+    PROCEDURES_TIMEOUT_MS: '1000',
+    REDIS_URL: 'redis://127.0.0.1:6379',
     SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS: '1000',
     ...(env.DATABASE_URL === undefined ? { STORE_DIR: '/nonexistent/store' } : {}),
     ...env,
@@ -349,17 +356,11 @@ export async function gatewayProcessEnv (t: Teardown, upstreams: { populationUrl
     'grants.json': JSON.stringify({ clients: TEST_CLIENTS })
   })
   return {
-    DEMO: 'false',
+    ...productionEnv(upstreams.populationUrl),
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    POPULATION_URL: upstreams.populationUrl,
-    POPULATION_USERNAME: TEST_CREDENTIALS.username,
-    POPULATION_SECRET: TEST_CREDENTIALS.secret,
     PROCEDURES_URL: upstreams.proceduresUrl,
-    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
-    AUTH_ISSUER: ISSUER,
-    AUTH_AUDIENCE: AUDIENCE,
     AUTH_JWKS_FILE: files['jwks.json'] as string,
     GRANTS_FILE: files['grants.json'] as string,
     REDIS_URL: redisUrl,
@@ -367,8 +368,6 @@ export async function gatewayProcessEnv (t: Teardown, upstreams: { populationUrl
     SYNC_QUEUE_PREFIX: await redisPrefix(t, redisUrl),
     CACHE_PREFIX: await redisPrefix(t, redisUrl),
     RATE_LIMIT_PER_MINUTE: '1000000',
-    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
-    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
     ...await testStoreEnv(t)
   }
 }

@@ -4,7 +4,7 @@ import { createPopulationClient } from '../../adapters/population/client.js'
 import type { PopulationPort } from '../../adapters/population/port.js'
 import { isInvalidChange, startPopulationSimulator, type PopulationSimulator } from '../../adapters/population/simulator.js'
 import type { Queryable } from '../../src/store/db.js'
-import { TEST_CREDENTIALS } from '../helper.js'
+import { productionEnv, TEST_CREDENTIALS } from '../helper.js'
 
 /** A population simulator with a change feed, and its client as the population-changes sync uses it. */
 export async function populationFeed (t: Test, options: { population?: number, changes: number, invalidEvery?: number }): Promise<{ simulator: PopulationSimulator, port: PopulationPort }> {
@@ -55,22 +55,13 @@ export async function destinationCitizens (db: Queryable): Promise<{ count: numb
 /** The environment of a sync worker process (demo off) on these endpoints; its loadConfig() is the worker's config. */
 export function workerEnv (options: { populationUrl: string, redisUrl: string, prefix: string, store: Record<string, string>, extra?: Record<string, string> }): Record<string, string> {
   return {
-    DEMO: 'false',
+    ...productionEnv(options.populationUrl),
     LOG_LEVEL: 'info',
-    POPULATION_URL: options.populationUrl,
-    POPULATION_USERNAME: TEST_CREDENTIALS.username,
-    POPULATION_SECRET: TEST_CREDENTIALS.secret,
-    PROCEDURES_URL: 'http://127.0.0.1:9/api',
-    PROCEDURES_API_KEY: 'procedures-unused-here',
-    AUTH_ISSUER: 'https://idp.test.lgsp.local',
-    AUTH_AUDIENCE: 'lgsp-gateway-test',
     AUTH_JWKS_FILE: '/nonexistent/jwks.json',
     REDIS_URL: options.redisUrl,
     SYNC_QUEUE_PREFIX: options.prefix,
     SYNC_LOCK_MS: '2000',
     SYNC_BACKOFF_MS: '200',
-    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
-    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
     ...options.store,
     ...options.extra
   }
