@@ -96,7 +96,7 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
   connection?.on('error', () => { /* reported by /readyz; commands fail fast meanwhile */ })
   const queues = new Map(connection === undefined ? [] : definitions.map((definition) => [definition.name, syncQueue(definition.name, config, connection)]))
   for (const queue of queues.values()) queue.on('error', () => {})
-  const byName = new Map(definitions.map((definition) => [definition.name, definition]))
+  const names = definitions.map((definition) => definition.name)
 
   // BullMQ waits for a connection never yet made instead of failing: ask Redis only once it is connected,
   // giving a connection still being made a moment (just after start) before answering without it
@@ -125,7 +125,7 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
 
   return {
     enabled: connection !== undefined,
-    names: definitions.map((definition) => definition.name),
+    names,
     queues: [...queues.values()],
 
     async list () {
@@ -159,7 +159,7 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
     },
 
     async run (name, runId) {
-      if (!byName.has(name)) return undefined
+      if (!names.includes(name)) return undefined
       const [row] = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE run_id = $1 AND sync_name = $2`, [runId, name])
       let job
       try {
