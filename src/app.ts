@@ -84,7 +84,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(schemas)
   await app.register(population, { config: config.population })
   await app.register(procedures, { config: config.procedures })
-  await app.register(redis, { ...(config.rateLimit.redisUrl === undefined ? {} : { url: config.rateLimit.redisUrl }) })
+  await app.register(redis, { ...(config.rateLimit.redis === undefined ? {} : { target: config.rateLimit.redis }) })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data

@@ -6,6 +6,7 @@ import { DEFAULT_DATASETS_DIR } from '../adapters/sector/loader.js'
 import type { RestUpstreamOptions } from '../adapters/sector/rest-source.js'
 import type { NationalPortalClientOptions } from '../adapters/national-portal/client.js'
 import { projectRoot } from './paths.js'
+import type { RedisNode, RedisTarget } from './redis/target.js'
 import type { StoreConfig } from './store/db.js'
 
 /**
@@ -47,6 +48,13 @@ const ENV_SCHEMA = {
     AUTH_TOKEN_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
     GRANTS_FILE: { type: 'string', minLength: 1 },
     REDIS_URL: { type: 'string', pattern: '^rediss?://[^\\s]+$' },
+    // Sentinel and Cluster instead of REDIS_URL: host:port lists, checked by redisTarget below
+    REDIS_SENTINELS: { type: 'string', minLength: 1 },
+    REDIS_SENTINEL_NAME: { type: 'string', pattern: '^[^\\s]{1,128}$' },
+    REDIS_SENTINEL_PASSWORD: { type: 'string', minLength: 1 },
+    REDIS_CLUSTER_NODES: { type: 'string', minLength: 1 },
+    REDIS_PASSWORD: { type: 'string', minLength: 1 },
+    REDIS_TLS: { type: 'boolean' },
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
     RATE_LIMIT_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:rl:' },
     CACHE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:cache:' },
@@ -121,6 +129,12 @@ interface RawEnv {
   AUTH_TOKEN_CACHE_TTL_MS: number
   GRANTS_FILE?: string
   REDIS_URL?: string
+  REDIS_SENTINELS?: string
+  REDIS_SENTINEL_NAME?: string
+  REDIS_SENTINEL_PASSWORD?: string
+  REDIS_CLUSTER_NODES?: string
+  REDIS_PASSWORD?: string
+  REDIS_TLS?: boolean
   RATE_LIMIT_PER_MINUTE: number
   RATE_LIMIT_PREFIX: string
   CACHE_PREFIX: string
@@ -183,7 +197,7 @@ export interface AuthConfig {
 
 export interface RateLimitConfig {
   /** Redis for shared counters; without it (demo only) counters are per process. */
-  redisUrl?: string
+  redis?: RedisTarget
   prefix: string
   defaultPerMinute: number
 }
@@ -209,8 +223,8 @@ export interface SectorConfig {
 }
 
 export interface SyncConfig {
-  /** Redis holding the queues (REDIS_URL); without it syncs are off and say so. */
-  redisUrl?: string
+  /** Redis holding the queues (the same as the rate limits'); without it syncs are off and say so. */
+  redis?: RedisTarget
   /** BullMQ key prefix: every queue of this deployment lives under it. */
   prefix: string
   /** Cron in `timezone`, per sync name; `cron` for syncs not listed. */
@@ -281,10 +295,12 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
   }
 
   const demo = raw.DEMO ?? raw.POPULATION_URL === undefined
+  const redis = redisTarget(raw)
   if (!demo) {
-    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL'] as const) {
+    for (const name of ['POPULATION_URL', 'POPULATION_USERNAME', 'POPULATION_SECRET', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
       if (raw[name] === undefined) throw new ConfigError(`Invalid configuration: ${name} is required unless DEMO=true`)
     }
+    if (redis === undefined) throw new ConfigError(`Invalid configuration: Redis is required unless DEMO=true: ${ONE_TOPOLOGY}`)
     if ((raw.AUTH_JWKS_URL === undefined) === (raw.AUTH_JWKS_FILE === undefined)) {
       throw new ConfigError('Invalid configuration: set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE')
     }
@@ -294,6 +310,11 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     if (raw.DATABASE_URL === undefined && raw.STORE_DIR === undefined) {
       throw new ConfigError('Invalid configuration: DATABASE_URL (PostgreSQL) or STORE_DIR (embedded) is required unless DEMO=true')
     }
+  }
+  // BullMQ's keys are `<prefix>:{sync-<name>}:<kind>`: a prefix opening with an empty hash tag would hash each
+  // key whole, and a queue's scripts would fail with CROSSSLOT
+  if (redis?.topology === 'cluster' && /^[^{]*\{\}/.test(raw.SYNC_QUEUE_PREFIX)) {
+    throw new ConfigError(`Invalid configuration: SYNC_QUEUE_PREFIX must not hold an empty hash tag {} with REDIS_CLUSTER_NODES (got ${JSON.stringify(raw.SYNC_QUEUE_PREFIX)})`)
   }
   if (raw.DATABASE_URL !== undefined && raw.STORE_DIR !== undefined) {
     throw new ConfigError('Invalid configuration: set DATABASE_URL or STORE_DIR, not both')
@@ -341,7 +362,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       grantsCacheTtlMs: raw.GRANTS_CACHE_TTL_MS
     },
     rateLimit: {
-      ...(raw.REDIS_URL === undefined ? {} : { redisUrl: raw.REDIS_URL }),
+      ...(redis === undefined ? {} : { redis }),
       prefix: raw.RATE_LIMIT_PREFIX,
       defaultPerMinute: raw.RATE_LIMIT_PER_MINUTE
     },
@@ -366,7 +387,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
       upstreams: Object.fromEntries(Object.entries(sectorUpstreams(env)).map(([name, options]) => [name, { ...options, resilience }]))
     },
     syncs: {
-      ...(raw.REDIS_URL === undefined ? {} : { redisUrl: raw.REDIS_URL }),
+      ...(redis === undefined ? {} : { redis }),
       prefix: raw.SYNC_QUEUE_PREFIX,
       cron: raw.SYNC_CRON,
       cronBySync: Object.fromEntries(Object.entries(env).flatMap(([name, value]) => {
@@ -391,6 +412,70 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     },
     metrics: { enabled: raw.METRICS_ENABLED }
   }
+}
+
+const ONE_TOPOLOGY = 'set REDIS_URL (one node), or REDIS_SENTINELS with REDIS_SENTINEL_NAME (Sentinel), or REDIS_CLUSTER_NODES (Cluster)'
+
+type RedisEnv = Pick<RawEnv, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_SENTINEL_PASSWORD' | 'REDIS_CLUSTER_NODES' | 'REDIS_PASSWORD' | 'REDIS_TLS'>
+
+function invalid (problem: string): never {
+  throw new ConfigError(`Invalid configuration: ${problem}`)
+}
+
+/**
+ * The one Redis topology configured, if any. Variables of two topologies, or a topology's setting without the
+ * topology, are refused rather than one silently winning: the operator meant something else than what would run.
+ */
+function redisTarget (raw: RedisEnv): RedisTarget | undefined {
+  const set = (names: ReadonlyArray<keyof RedisEnv>): string[] => names.filter((name) => raw[name] !== undefined)
+  const topologies = [set(['REDIS_URL']), set(['REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']), set(['REDIS_CLUSTER_NODES'])]
+    .filter((names) => names.length > 0)
+  if (topologies.length > 1) invalid(`${topologies.map((names) => names.join(' with ')).join(' and ')} configure two Redis topologies; ${ONE_TOPOLOGY}`)
+
+  if (raw.REDIS_URL !== undefined) {
+    const misplaced = set(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS'])
+    if (misplaced.length > 0) invalid(`${misplaced.join(', ')} cannot be used with REDIS_URL (they are for Sentinel and Cluster): put the password in the URL (redis://:password@host:6379) and use rediss:// for TLS`)
+    return { topology: 'single', url: raw.REDIS_URL }
+  }
+  if (raw.REDIS_SENTINELS !== undefined || raw.REDIS_SENTINEL_NAME !== undefined) {
+    if (raw.REDIS_SENTINELS === undefined) invalid('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS (the sentinels\' host:port list)')
+    if (raw.REDIS_SENTINEL_NAME === undefined) invalid('REDIS_SENTINELS is set without REDIS_SENTINEL_NAME (the master group name the sentinels monitor)')
+    return {
+      topology: 'sentinel',
+      sentinels: redisNodes('REDIS_SENTINELS', raw.REDIS_SENTINELS),
+      name: raw.REDIS_SENTINEL_NAME,
+      ...(raw.REDIS_PASSWORD === undefined ? {} : { password: raw.REDIS_PASSWORD }),
+      ...(raw.REDIS_SENTINEL_PASSWORD === undefined ? {} : { sentinelPassword: raw.REDIS_SENTINEL_PASSWORD }),
+      tls: raw.REDIS_TLS ?? false
+    }
+  }
+  if (raw.REDIS_CLUSTER_NODES !== undefined) {
+    if (raw.REDIS_SENTINEL_PASSWORD !== undefined) invalid('REDIS_SENTINEL_PASSWORD applies to Sentinel only, not with REDIS_CLUSTER_NODES')
+    return {
+      topology: 'cluster',
+      nodes: redisNodes('REDIS_CLUSTER_NODES', raw.REDIS_CLUSTER_NODES),
+      ...(raw.REDIS_PASSWORD === undefined ? {} : { password: raw.REDIS_PASSWORD }),
+      tls: raw.REDIS_TLS ?? false
+    }
+  }
+  const orphans = set(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS'])
+  if (orphans.length > 0) invalid(`${orphans.join(', ')} set without a Redis topology: ${ONE_TOPOLOGY}`)
+  return undefined
+}
+
+/** A host or IPv4 address, or an IPv6 address in brackets, then a port: `redis-1:26379`, `[fd00::1]:6379`. */
+const NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):([0-9]{1,5})$/
+
+/** `a:1, b:2` → [{host: 'a', port: 1}, {host: 'b', port: 2}]; anything else names the variable and the entry. */
+function redisNodes (variable: string, list: string): RedisNode[] {
+  return list.split(',').map((entry) => {
+    const match = NODE.exec(entry.trim())
+    const port = Number(match?.[3])
+    if (match === null || port < 1 || port > 65535) {
+      invalid(`${variable} must be a comma-separated list of host:port (port 1-65535), e.g. redis-1:26379,redis-2:26379 (got ${JSON.stringify(entry.trim())} in ${JSON.stringify(list)})`)
+    }
+    return { host: match[1] ?? match[2] ?? '', port }
+  })
 }
 
 const UPSTREAM_VARIABLE = /^SECTOR_UPSTREAM_([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*?)_(URL|API_KEY|TIMEOUT_MS|CONNECTIONS)$/

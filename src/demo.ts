@@ -8,6 +8,7 @@ import type { Queryable } from './store/db.js'
 import type { Config } from './config.js'
 import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
+import { describeRedis, type RedisTarget } from './redis/target.js'
 
 /** Demo mode: simulators and a private Redis on loopback, the demo identity provider, and a banner to start from. */
 
@@ -40,19 +41,20 @@ export async function startDemo (config: Config): Promise<Demo> {
   const health = await startSectorRestSimulator({ apiKey: healthKey, host: '127.0.0.1', port: 0 })
   const portalCredentials = { username: 'lgsp-demo', password: randomBytes(24).toString('base64url') }
   const portal = await startNationalPortalSimulator({ credentials: portalCredentials, host: '127.0.0.1', port: 0 })
-  const redis = config.rateLimit.redisUrl === undefined ? await startPrivateRedis() : undefined
+  const redis = config.rateLimit.redis === undefined ? await startPrivateRedis() : undefined
   // also makes the demo key and JWKS on first start, before the gateway reads them
   const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
-  const redisUrl = config.rateLimit.redisUrl ?? redis?.url
+  // a Redis configured (any topology) is used as it is; else the private redis-server, one node
+  const target: RedisTarget | undefined = config.rateLimit.redis ?? (redis === undefined ? undefined : { topology: 'single', url: redis.url })
   return {
     config: {
       ...config,
       population: { ...config.population, url: population.url, ...credentials },
       procedures: { ...config.procedures, url: procedures.url, apiKey: proceduresKey },
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
-      rateLimit: { ...config.rateLimit, ...(redisUrl === undefined ? {} : { redisUrl }) },
+      rateLimit: { ...config.rateLimit, ...(target === undefined ? {} : { redis: target }) },
       sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } },
-      syncs: { ...config.syncs, ...(redisUrl === undefined ? {} : { redisUrl }), portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } }
+      syncs: { ...config.syncs, ...(target === undefined ? {} : { redis: target }), portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } }
     },
     population,
     procedures,
@@ -77,9 +79,10 @@ export async function startDemo (config: Config): Promise<Demo> {
 export function demoBanner (gatewayUrl: string, demo: Demo): string {
   const ids = [0, 1, 2].map((index) => demo.population.population.citizenAt(index))
   const [first] = ids
-  const redisLine = demo.config.rateLimit.redisUrl === undefined
-    ? '  Redis          none found (install redis-server or set REDIS_URL): rate limits are per process'
-    : `  Redis          ${demo.config.rateLimit.redisUrl}${demo.redis === undefined ? '' : ' (private redis-server)'}`
+  const target = demo.config.rateLimit.redis
+  const redisLine = target === undefined
+    ? '  Redis          none found (install redis-server, or set REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): rate limits are per process'
+    : `  Redis          ${describeRedis(target)}${demo.redis === undefined ? '' : ' (private redis-server)'}`
   return [
     '',
     'LGSP gateway — demo mode (simulated upstreams on loopback, demo identity provider)',
@@ -92,7 +95,7 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  Sector data    land/parcels, enterprise/registrations (tables in the demo store); health/facilities ${demo.health.url} (REST simulator)`,
     `  DVC portal     ${demo.portal.url} (national public-service portal simulator; the dossier-status sync pushes here)`,
     redisLine,
-    demo.config.syncs.redisUrl === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
+    demo.config.syncs.redis === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
     '',
     'Demo citizens:',
     ...ids.map((c) => `  ${c.personalId}  ${c.fullName}, born ${c.dateOfBirth}`),

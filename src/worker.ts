@@ -12,8 +12,8 @@ try {
   process.stderr.write(`${err.message}\n`)
   process.exit(1)
 }
-if (config.syncs.redisUrl === undefined) {
-  process.stderr.write('The sync worker needs Redis: set REDIS_URL\n')
+if (config.syncs.redis === undefined) {
+  process.stderr.write('The sync worker needs Redis: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES\n')
   process.exit(1)
 }
 

@@ -29,7 +29,8 @@ t.test('configuring the population database turns demo mode off', async (t) => {
   t.equal(config.port, 8080)
   t.equal(config.population.url, 'https://dancu.example/ws/dancu')
   t.match(config.auth, { issuer: 'https://idp.example', audience: 'lgsp-gateway', jwksUrl: 'https://idp.example/jwks.json', grantsFile: '/etc/lgsp/grants.yaml' })
-  t.equal(config.rateLimit.redisUrl, 'redis://redis:6379')
+  t.same(config.rateLimit.redis, { topology: 'single', url: 'redis://redis:6379' })
+  t.same(config.syncs.redis, config.rateLimit.redis, 'the syncs use the same Redis')
   t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp@db:5432/lgsp', schema: 'public', poolSize: 10 })
 })
 
@@ -46,11 +47,14 @@ t.test('the store is PostgreSQL, or embedded PGlite on disk; never both, and dem
 })
 
 t.test('production needs identity, grants and Redis settings', async (t) => {
-  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'REDIS_URL', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'SECTOR_CURSOR_SECRET'] as const) {
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'SECTOR_CURSOR_SECRET'] as const) {
     const env: Record<string, string> = { ...PRODUCTION }
     delete env[name]
     t.throws(() => loadConfig(env), { message: new RegExp(`${name} is required unless DEMO=true`) })
   }
+  const { REDIS_URL: _none, ...noRedis } = PRODUCTION
+  t.throws(() => loadConfig(noRedis), { message: /Redis is required unless DEMO=true: set REDIS_URL \(one node\), or REDIS_SENTINELS with REDIS_SENTINEL_NAME \(Sentinel\), or REDIS_CLUSTER_NODES \(Cluster\)/ })
+  t.equal(loadConfig({ ...noRedis, DEMO: 'true' }).rateLimit.redis, undefined, 'the demo starts its own Redis, or goes without')
   t.throws(() => loadConfig({ ...PRODUCTION, AUTH_JWKS_FILE: '/etc/lgsp/jwks.json' }), { message: /exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE/ })
 })
 

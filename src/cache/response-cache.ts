@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
+import type { RedisClient } from '../redis/connect.js'
 
 /**
  * Answers of reference data (never personal data), kept for a time per kind of answer. Two layers: this
@@ -31,8 +31,11 @@ export interface ResponseCache {
 }
 
 export interface ResponseCacheOptions {
-  /** The shared layer; memory only without it. */
-  redis?: Redis
+  /**
+   * The shared layer (one node, Sentinel or Cluster); memory only without it. Every command names one key, so
+   * each is one Cluster slot whatever the prefix.
+   */
+  redis?: RedisClient
   /** Prefix of every Redis key (CACHE_PREFIX). */
   prefix: string
   /** Longest wait for one Redis command before going on without it. */
@@ -86,12 +89,13 @@ async function within<T> (promise: Promise<T>, ms: number): Promise<T> {
 export function createResponseCache (options: ResponseCacheOptions): ResponseCache {
   const { redis, prefix, redisTimeoutMs = 250, maxMemoryChars = 32 * 1024 * 1024, onRedisError } = options
   // without the offline queue a command fails at once while Redis is away; asking only when `ready` skips even that
-  const usable = (): Redis | undefined => (redis?.status === 'ready' ? redis : undefined)
+  const usable = (): RedisClient | undefined => (redis?.status === 'ready' ? redis : undefined)
 
   async function readRedis (key: string): Promise<{ json: string, ttlMs: number } | undefined> {
     const client = usable()
     if (client === undefined) return undefined
     try {
+      // one key twice: a pipeline a Cluster accepts (all its keys in one slot)
       const results = await within(client.pipeline().get(prefix + key).pttl(prefix + key).exec(), redisTimeoutMs)
       const [[readError, json] = [], [ttlError, ttlMs] = []] = results ?? []
       if (readError != null) throw readError

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { WithResilience } from '../../adapters/shared/resilience.js'
 import { SYNCS_DISABLED } from '../plugins/app/syncs.js'
+import { checkRedis } from '../redis/health.js'
 
 type CheckResult = { status: 'up' | 'down', latencyMs: number, detail?: string } | { status: 'disabled', detail: string }
 
@@ -64,7 +65,7 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
       timed(upstreamCheck(app.procedures)),
       timed(upstreamCheck(app.sector)),
       timed(() => app.store.ping()),
-      redis === undefined ? undefined : timed(async () => { await redis.ping() }),
+      redis === undefined ? undefined : timed(async () => await checkRedis(redis)),
       app.syncs.enabled ? timed(syncWorkers(app.syncs)) : { status: 'disabled' as const, detail: SYNCS_DISABLED }
     ])
     const checks: Record<string, CheckResult> = { population, procedures, sector, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }), syncs }

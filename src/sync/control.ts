@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import type { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { SyncConfig } from '../config.js'
+import { createRedis, type RedisClient } from '../redis/connect.js'
 import type { Db } from '../store/db.js'
 import type { AnySyncDefinition } from './definition.js'
-import { cronOf, redisConnection, RUN_JOB, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
+import { cronOf, RUN_JOB, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
 
 /**
  * What the admin API asks of the syncs: their schedules and last runs, starting a run now, and one run's state
@@ -92,8 +92,10 @@ const CONNECT_WAIT_MS = 1000
 const RUN_COLUMNS = 'run_id, sync_name, trigger, status, started_at, finished_at, attempts, batches, records_read, records_written, records_invalid, estimated_total, error'
 
 export function createSyncControl (definitions: readonly AnySyncDefinition[], config: SyncConfig, db: Db): SyncControl {
-  const connection: Redis | undefined = config.redisUrl === undefined ? undefined : redisConnection(config.redisUrl, 'api')
+  const connection: RedisClient | undefined = config.redis === undefined ? undefined : createRedis(config.redis, 'api')
   connection?.on('error', () => { /* reported by /readyz; commands fail fast meanwhile */ })
+  // the api role waits to be told to connect; a Redis away at start is retried in the background
+  connection?.connect().catch(() => {})
   const queues = new Map(connection === undefined ? [] : definitions.map((definition) => [definition.name, syncQueue(definition.name, config, connection)]))
   for (const queue of queues.values()) queue.on('error', () => {})
   const names = definitions.map((definition) => definition.name)

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq'
-import { Redis, type RedisOptions } from 'ioredis'
 import type { SyncConfig } from '../config.js'
+import type { RedisClient } from '../redis/connect.js'
 
 /**
  * One BullMQ queue per sync, so each can be held to one run at a time across every worker (global
@@ -14,7 +14,10 @@ export interface RunJobData {
   trigger: 'schedule' | 'manual'
 }
 
-/** `{sync-population-changes}`: the braces keep a queue's keys in one Redis Cluster slot. */
+/**
+ * `{sync-population-changes}`: the braces make the name a Cluster hash tag, so every key of one queue (BullMQ's
+ * scripts touch several at once) is in one slot, and different queues spread over the masters.
+ */
 export function queueName (sync: string): string {
   return `{sync-${sync}}`
 }
@@ -33,18 +36,8 @@ export function runJobOptions (config: SyncConfig): JobsOptions {
   }
 }
 
-/**
- * Connections for queues and workers. Workers block on Redis and must wait out an outage
- * (maxRetriesPerRequest: null); the API side fails fast instead, so an admin call never hangs.
- */
-export function redisConnection (url: string, role: 'worker' | 'api'): Redis {
-  const options: RedisOptions = role === 'worker'
-    ? { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) }
-    : { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (times) => Math.min(times * 200, 2000) }
-  return new Redis(url, options)
-}
-
-export function syncQueue (sync: string, config: SyncConfig, connection: Redis): Queue<RunJobData> {
+/** A sync's queue on a connection from redis/connect.ts: `worker` in the worker, `api` for the admin API. */
+export function syncQueue (sync: string, config: SyncConfig, connection: RedisClient): Queue<RunJobData> {
   return new Queue<RunJobData>(queueName(sync), {
     connection,
     prefix: config.prefix,

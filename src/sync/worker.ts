@@ -1,10 +1,12 @@
 import { Worker, type Job, type Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SyncConfig } from '../config.js'
+import { createRedis } from '../redis/connect.js'
+import type { RedisTarget } from '../redis/target.js'
 import type { Db } from '../store/db.js'
 import type { AnySyncDefinition } from './definition.js'
 import { runSyncProcessor } from './processors/run-sync.js'
-import { cronOf, queueName, redisConnection, RUN_JOB, runJobOptions, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
+import { cronOf, queueName, RUN_JOB, runJobOptions, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
 import { recordRunFailure, type RunSummary } from './runner.js'
 
 /**
@@ -21,14 +23,15 @@ export interface SyncWorkers {
 
 export interface SyncWorkerOptions {
   definitions: readonly AnySyncDefinition[]
-  config: SyncConfig & { redisUrl: string }
+  config: SyncConfig & { redis: RedisTarget }
   db: Db
   log: FastifyBaseLogger
 }
 
 export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOptions): SyncWorkers {
-  const connection = redisConnection(config.redisUrl, 'worker')
-  connection.on('error', (err) => { log.warn({ err: err.message }, 'sync worker: redis error') })
+  // one connection for the queues and workers; BullMQ duplicates it for each worker's blocking reads
+  const connection = createRedis(config.redis, 'worker')
+  connection.on('error', (err: Error) => { log.warn({ err: err.message }, 'sync worker: redis error') })
   const stopping = new AbortController()
   const queues: Array<Queue<RunJobData>> = []
   const workers: Array<Worker<RunJobData, RunSummary>> = []

@@ -23,8 +23,8 @@ async function poll (ask: () => Promise<LightMyRequestResponse>, done: (res: Lig
 async function withSyncRedis (t: { teardown (fn: () => unknown): void }, first: FastifyInstance, redisUrl?: string): Promise<FastifyInstance> {
   const config = first.config
   await first.close()
-  const { redisUrl: _replaced, ...syncs } = config.syncs
-  const app = await buildApp({ ...config, syncs: redisUrl === undefined ? syncs : { ...syncs, redisUrl } })
+  const { redis: _replaced, ...syncs } = config.syncs
+  const app = await buildApp({ ...config, syncs: redisUrl === undefined ? syncs : { ...syncs, redis: { topology: 'single', url: redisUrl } } })
   t.teardown(() => app.close())
   return app
 }

@@ -8,7 +8,8 @@ const WINDOW_MS = 60_000
 
 /**
  * Per-client, per-service limits (the grant's `rateLimitPerMinute`, else the client's, else the default),
- * counted in Redis so every gateway shares them. @fastify/rate-limit keeps the counters; this hook decides
+ * counted in Redis so every gateway shares them (one key per client and service, its script touching only that
+ * key: one slot on a Cluster). @fastify/rate-limit keeps the counters; this hook decides
  * what a Redis outage means: personal-data services fail closed (503), reference data stays open.
  */
 export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, { config }) {

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-export const SYNCS_DISABLED = 'syncs are disabled: no Redis (set REDIS_URL, or install redis-server for the demo to start its own)'
+export const SYNCS_DISABLED = 'syncs are disabled: no Redis (set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES; or install redis-server for the demo to start its own)'
 
 /**
  * The syncs of this deployment, and — in the worker process, or inside the gateway in demo mode — the worker
@@ -41,11 +41,11 @@ export default fp<SyncsOptions>(async function syncs (app, { config, worker, awa
   app.decorate('syncs', control)
 
   let workers: SyncWorkers | undefined
-  const { redisUrl } = config
-  if (redisUrl === undefined) {
+  const { redis } = config
+  if (redis === undefined) {
     app.log.warn(SYNCS_DISABLED)
   } else if (worker) {
-    workers = startSyncWorkers({ definitions, config: { ...config, redisUrl }, db: app.store, log: app.log })
+    workers = startSyncWorkers({ definitions, config: { ...config, redis }, db: app.store, log: app.log })
     if (awaitSchedules) await workers.ready
     app.log.info({ syncs: control.names }, 'sync worker started')
   }
