@@ -153,11 +153,13 @@ export function createSyncControl (definitions: readonly AnySyncDefinition[], co
       const queue = queues.get(name)
       if (queue === undefined) throw new Error(`no queue for sync ${name}`)
       if (!await connected()) throw new Error(`the sync queues' Redis is not connected (${connection?.status ?? ''})`)
-      const waiting = await queue.getDeduplicationJobId('manual')
       // BullMQ's own ids restart at 1 in a Redis that lost its data; a run id must never name two runs
-      const job = await queue.add(RUN_JOB, { trigger: 'manual' }, { jobId: `manual-${Date.now()}-${randomBytes(4).toString('hex')}`, deduplication: { id: 'manual' } })
+      const jobId = `manual-${Date.now()}-${randomBytes(4).toString('hex')}`
+      // Deduplicated atomically in Redis: a run already queued or running is answered instead, with its own id, so
+      // two triggers at the same moment (through two gateways) queue one run and only one answer says it is new.
+      const job = await queue.add(RUN_JOB, { trigger: 'manual' }, { jobId, deduplication: { id: 'manual' } })
       if (job.id === undefined) throw new Error('queued run without id')
-      return { runId: job.id, deduplicated: waiting !== null && waiting === job.id }
+      return { runId: job.id, deduplicated: job.id !== jobId }
     },
 
     async run (name, runId) {
