@@ -9,8 +9,9 @@ import { CATALOGUE } from '../adapters/procedures/catalogue.js'
 import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import { benchmarkJwt, type JwtResult } from './jwt.js'
+import { runPacedLoad } from './paced-load.js'
 import {
-  benchGatewayEnv, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
+  benchGatewayEnv, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
   startBareProxyProcess, startBenchBackends, startGatewayProcess, type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
 } from './shared.js'
 
@@ -117,7 +118,11 @@ interface Variant {
   description: string
   /** The load of one round; called before each round (the direct SOAP requests are signed then). */
   load: () => Omit<LoadOptions, 'connections' | 'durationSeconds'>
+  /** The process that answers (the simulators', for direct). */
+  pid: number
   rounds: LoadResult[]
+  /** CPU time of that process per 2xx response in each round, in µs. */
+  cpuUs: number[]
   /** Rounds at the fixed rate (full and direct only). */
   fixedRate: LoadResult[]
 }
@@ -185,21 +190,27 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
       name: 'direct',
       description: `POST ${population.pathname} (SOAP ${OPERATION}, signed) to the population simulator; answer: SOAP XML`,
       load: () => ({ url: population.origin, paths: [], requests: soapRequests(), headers: soapHeaders() }),
+      pid: upstreams.pid,
       rounds: [],
+      cpuUs: [],
       fixedRate: []
     },
     {
       name: 'bare proxy',
       description: 'GET /citizens/{id} to bench/bare-proxy.ts (Fastify + population adapter, no auth/audit); answer: the whole citizen as JSON',
       load: () => ({ url: bareProxy.url, paths: personalIds.map((id) => `/citizens/${id}`), headers: {} }),
+      pid: bareProxy.pid,
       rounds: [],
+      cpuUs: [],
       fixedRate: []
     },
     {
       name: 'full',
       description: 'GET /api/v1/citizens/{id} to the gateway, audit on, RS256 JWT + X-Purpose; answer: the granted fields as JSON',
       load: () => ({ url: gateway.url, paths: personalIds.map((id) => `/api/v1/citizens/${id}`), headers: gatewayHeaders }),
+      pid: gateway.pid,
       rounds: [],
+      cpuUs: [],
       fixedRate: []
     },
     {
@@ -210,14 +221,18 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
         paths: procedureCodes.map((code) => `${procedures.pathname}/thutuc/${code}`),
         headers: { 'x-api-key': proceduresApiKey }
       }),
+      pid: upstreams.pid,
       rounds: [],
+      cpuUs: [],
       fixedRate: []
     },
     {
       name: 'procedures cached',
       description: 'GET /api/v1/procedures/{code} to the gateway, RS256 JWT; every answer a response-cache hit',
       load: () => ({ url: gateway.url, paths: procedureCodes.map((code) => `/api/v1/procedures/${code}`), headers: gatewayHeaders }),
+      pid: gateway.pid,
       rounds: [],
+      cpuUs: [],
       fixedRate: []
     }
   ]
@@ -242,11 +257,21 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   for (const code of procedureCodes) await check('procedures cached', `/api/v1/procedures/${code}`, (status) => status === 200)
   await check('procedures cached', `/api/v1/procedures/${procedureCodes[0] ?? ''}`, (status, _text, headers) => status === 200 && headers.get('x-cache') === 'hit')
 
-  const round = async (target: Variant, label: string, durationSeconds: number, overallRate?: number): Promise<LoadResult> => {
+  /** As fast as answered by `options.connections` connections (autocannon), or open-loop at `fixedRate` req/s (paced). */
+  const round = async (target: Variant, label: string, durationSeconds: number, fixedRate?: number): Promise<LoadResult> => {
     await sleep(PAUSE_MS)
-    const result = await runLoad({
-      ...target.load(), connections: options.connections, durationSeconds, signal: stopping, ...(overallRate === undefined ? {} : { overallRate })
-    })
+    const load = target.load()
+    const result = fixedRate === undefined
+      ? await runLoad({ ...load, connections: options.connections, durationSeconds, signal: stopping })
+      : await runPacedLoad({
+        url: load.url,
+        requests: load.requests ?? load.paths.map((path) => ({ method: 'GET', path })),
+        headers: load.headers,
+        ratePerSecond: fixedRate,
+        durationSeconds,
+        connections: options.connections,
+        signal: stopping
+      })
     if (stopping.aborted) throw new BenchFailure('interrupted')
     if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
       throw new BenchFailure(`${label}, ${target.name}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors ` +
@@ -261,7 +286,12 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     `warm-up ${options.warmup} s each, then ${options.rounds} round${options.rounds === 1 ? '' : 's'} of ${options.duration} s per variant`)
   if (options.warmup > 0) for (const target of variants) await round(target, 'warm-up', options.warmup)
   for (let index = 1; index <= options.rounds; index++) {
-    for (const target of variants) target.rounds.push(await round(target, `round ${index}`, options.duration))
+    for (const target of variants) {
+      const before = await cpuMs(target.pid)
+      const result = await round(target, `round ${index}`, options.duration)
+      target.rounds.push(result)
+      target.cpuUs.push(1000 * (await cpuMs(target.pid) - before) / result.ok)
+    }
   }
 
   const fixedRate = Math.max(1, Math.round(summarise(variant('full').rounds).rps * FIXED_RATE_SHARE))
@@ -297,8 +327,8 @@ function renderReport ({ options, variants, fixedRate, jwt, machine, store, redi
   const s = (name: VariantName): Summary => summaries.get(name) as Summary
   const right: Array<'l' | 'r'> = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']
 
-  const absolute = markdownTable(['Variant', 'req/s (median)', 'p50 ms (median)', 'p99 ms (median)'],
-    variants.map((variant) => { const x = s(variant.name); return [variant.name, figure(x.rps, 0), figure(x.p50), figure(x.p99)] }), right)
+  const absolute = markdownTable(['Variant', 'req/s (median)', 'p50 ms (median)', 'p99 ms (median)', 'answering process: CPU µs per response (median)'],
+    variants.map((variant) => { const x = s(variant.name); return [variant.name, figure(x.rps, 0), figure(x.p50), figure(x.p99), figure(median(variant.cpuUs), 0)] }), right)
 
   const ratio = (label: string, a: VariantName, b: VariantName): Array<string | number> =>
     [label, figure(s(a).rps / s(b).rps, 3), figure(s(a).p50 / s(b).p50, 3), figure(s(a).p99 / s(b).p99, 3)]
@@ -306,7 +336,8 @@ function renderReport ({ options, variants, fixedRate, jwt, machine, store, redi
     ratio('full / direct', 'full', 'direct'),
     ratio('full / bare proxy', 'full', 'bare proxy'),
     ratio('bare proxy / direct', 'bare proxy', 'direct'),
-    ratio('cache / direct (procedures cached / procedures direct)', 'procedures cached', 'procedures direct')
+    ratio('cache / direct (procedures cached / direct: the issue\'s "direct", the population lookup)', 'procedures cached', 'direct'),
+    ratio('cache / its own upstream (procedures cached / procedures direct)', 'procedures cached', 'procedures direct')
   ], right)
 
   const full = summarise(variants.find((variant) => variant.name === 'full')?.fixedRate ?? [])
@@ -352,7 +383,10 @@ the gateway's adapter sends, and its XML answer; bare proxy and full answer JSON
 
 ## Throughput and latency
 
-Median over the rounds; req/s counts 2xx responses (every response was a 2xx).
+Median over the rounds; req/s counts 2xx responses (every response was a 2xx). The CPU column is the user + system
+time (/proc) of the process that answers, per 2xx: the simulators' process for the direct variants, the bare proxy,
+the gateway. Everything shares the machine's cores, so the full path also pays for the work it gives Redis (its
+rate-limit counter) and PostgreSQL (the audit commit), which are not in that column.
 
 ${absolute}
 
@@ -360,13 +394,12 @@ ${ratios}
 
 ## Latency added at a fixed rate
 
-${fixedRate} req/s (autocannon \`overallRate\`), ${FIXED_RATE_SHARE * 100} % of the full path's median max, ${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.duration} s each, full and direct taking turns.
+${fixedRate} req/s, ${FIXED_RATE_SHARE * 100} % of the full path's median max, ${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.duration} s each, full and direct taking turns.
+The load is open-loop and evenly spaced (bench/paced-load.ts: request i is due at i/rate, sent by a 1 ms timer, its
+latency counted from when it was due, in microseconds), not autocannon's \`overallRate\`, which releases each
+connection's quota for the second in one burst.
 
 ${added}
-
-Caution: autocannon paces \`overallRate\` per connection, refilling each connection's quota on a 1 s tick, so the load
-arrives as a burst at the start of each second rather than evenly spread; these latencies include queueing in those
-bursts, and are best compared with each other (full against direct) than read as latency at a smooth rate.
 
 ## JWT verification, in process
 

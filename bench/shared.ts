@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
+import { Session } from 'node:inspector/promises'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { constants, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os'
 import { join } from 'node:path'
@@ -220,12 +221,17 @@ type ChildSpec =
 type ChildMessage =
   | { type: 'ready', urls: Record<string, string>, personalIds: string[] }
   | { type: 'failed', message: string }
+  | { type: 'done' }
+
+/** Asked of a started child; each is answered with `done` (or `failed`), one at a time. */
+type ChildRequest = { type: 'profile-start' } | { type: 'profile-stop', file: string }
 
 interface ChildProcessHandle {
   pid: number
   urls: Record<string, string>
   personalIds: string[]
   stop (): Promise<void>
+  ask (request: ChildRequest): Promise<void>
 }
 
 const START_TIMEOUT_MS = 120_000
@@ -261,14 +267,20 @@ async function startChild (cleanup: Cleanup, name: string, spec: ChildSpec): Pro
     const onMessage = (message: ChildMessage): void => {
       settle()
       if (message.type === 'ready') resolve(message)
-      else reject(new Error(`${name} failed to start: ${message.message}`))
+      else reject(new Error(`${name} failed to start: ${message.type === 'failed' ? message.message : message.type}`))
     }
     const timer = setTimeout(() => { settle(); reject(new Error(`${name} not ready after ${START_TIMEOUT_MS / 1000} s`)) }, START_TIMEOUT_MS)
     child.on('exit', onExit)
     child.on('message', onMessage)
     child.send({ type: 'start', spec })
   })
-  return { ...ready, pid: child.pid ?? 0, stop }
+  const ask = async (request: ChildRequest): Promise<void> => {
+    const answered = once(child, 'message') as Promise<[ChildMessage]>
+    child.send(request)
+    const [answer] = await answered
+    if (answer.type === 'failed') throw new Error(`${name}: ${request.type} failed: ${answer.message}`)
+  }
+  return { ...ready, pid: child.pid ?? 0, stop, ask }
 }
 
 export interface UpstreamsProcess {
@@ -278,25 +290,41 @@ export interface UpstreamsProcess {
   proceduresUrl: string
   /** Personal ids of citizens 0 … ids-1 of the synthetic population both simulators share. */
   personalIds: string[]
+  pid: number
   stop (): Promise<void>
 }
 
 /** The upstream simulators (SOAP population database, one-stop procedures system) together in one process of their own. */
 export async function startUpstreamsProcess (cleanup: Cleanup, options: UpstreamsOptions): Promise<UpstreamsProcess> {
-  const { urls, personalIds, stop } = await startChild(cleanup, 'upstream simulators', { role: 'upstreams', options })
-  return { populationUrl: urls.population ?? '', proceduresUrl: urls.procedures ?? '', personalIds, stop }
+  const { urls, personalIds, pid, stop } = await startChild(cleanup, 'upstream simulators', { role: 'upstreams', options })
+  return { populationUrl: urls.population ?? '', proceduresUrl: urls.procedures ?? '', personalIds, pid, stop }
 }
 
-export interface GatewayProcess {
+/** A server process whose CPU can be sampled (V8's profiler, through node:inspector inside that process). */
+export interface Profiled {
+  startProfile (): Promise<void>
+  /** Stops sampling and writes the .cpuprofile (Chrome DevTools format) to `file`. */
+  stopProfile (file: string): Promise<void>
+}
+
+function profiling (ask: ChildProcessHandle['ask']): Profiled {
+  return {
+    startProfile: async () => { await ask({ type: 'profile-start' }) },
+    stopProfile: async (file) => { await ask({ type: 'profile-stop', file }) }
+  }
+}
+
+export interface GatewayProcess extends Profiled {
   /** The origin, http://127.0.0.1:port. */
   url: string
+  pid: number
   stop (): Promise<void>
 }
 
 /** A gateway built by buildApp(loadConfig(env), { audit }) in its own process, on 127.0.0.1 and an ephemeral port. */
 export async function startGatewayProcess (cleanup: Cleanup, name: string, options: { env: Record<string, string>, audit: boolean }): Promise<GatewayProcess> {
-  const { urls, stop } = await startChild(cleanup, name, { role: 'gateway', ...options })
-  return { url: urls.gateway ?? '', stop }
+  const { urls, pid, stop, ask } = await startChild(cleanup, name, { role: 'gateway', ...options })
+  return { url: urls.gateway ?? '', pid, stop, ...profiling(ask) }
 }
 
 /** What the bare proxy needs to call the population simulator as the gateway does. */
@@ -309,16 +337,17 @@ export interface BareProxyPopulation {
   connections: number
 }
 
-export interface BareProxyProcess {
+export interface BareProxyProcess extends Profiled {
   /** The origin, http://127.0.0.1:port; GET /citizens/{personalId} answers the parsed record as JSON. */
   url: string
+  pid: number
   stop (): Promise<void>
 }
 
 /** bench/bare-proxy.ts's server in its own process: Fastify, one route, the population adapter; no auth, no audit. */
 export async function startBareProxyProcess (cleanup: Cleanup, name: string, population: BareProxyPopulation): Promise<BareProxyProcess> {
-  const { urls, stop } = await startChild(cleanup, name, { role: 'bare-proxy', population })
-  return { url: urls['bare-proxy'] ?? '', stop }
+  const { urls, pid, stop, ask } = await startChild(cleanup, name, { role: 'bare-proxy', population })
+  return { url: urls['bare-proxy'] ?? '', pid, stop, ...profiling(ask) }
 }
 
 export interface WorkerProcess {
@@ -332,10 +361,22 @@ export async function startWorkerProcess (cleanup: Cleanup, name: string, env: R
   return { pid, stop }
 }
 
-/** Peak resident set size of a live process so far (Linux VmHWM), in MiB. */
-export async function peakRssMiB (pid: number): Promise<number> {
+/** CPU time a live process has used so far, user + system, in milliseconds (Linux /proc/<pid>/stat). */
+export async function cpuMs (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // the fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14th and 15th
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_SECOND
+}
+
+// USER_HZ: 100 on every Linux architecture node runs on
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** Resident set size of a live process (Linux VmRSS), or its peak so far (VmHWM), in MiB. */
+export async function rssMiB (pid: number, which: 'now' | 'peak' = 'now'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const kib = Number(/^VmHWM:\s+([0-9]+) kB$/m.exec(status)?.[1] ?? Number.NaN)
+  const field = which === 'now' ? 'VmRSS' : 'VmHWM'
+  const kib = Number(new RegExp(`^${field}:\\s+([0-9]+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN)
   return Math.round(kib / 1024)
 }
 
@@ -412,7 +453,30 @@ async function serveAsChild (): Promise<void> {
     stopping = true
     closeAndExit()
   }
-  process.on('message', (message: { type?: string }) => { if (message.type === 'stop') stop() })
+  let profiler: Session | undefined
+  const answer = async (request: ChildRequest): Promise<void> => {
+    try {
+      if (request.type === 'profile-start') {
+        profiler = new Session()
+        profiler.connect()
+        await profiler.post('Profiler.enable')
+        await profiler.post('Profiler.start')
+      } else {
+        if (profiler === undefined) throw new Error('no profile was started')
+        const { profile } = await profiler.post('Profiler.stop')
+        profiler.disconnect()
+        profiler = undefined
+        await writeFile(request.file, JSON.stringify(profile))
+      }
+      await send({ type: 'done' })
+    } catch (err) {
+      await send({ type: 'failed', message: (err as Error).message })
+    }
+  }
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'stop') stop()
+    else if (message.type === 'profile-start' || message.type === 'profile-stop') void answer(message as ChildRequest)
+  })
   process.on('disconnect', stop)
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
@@ -489,8 +553,6 @@ export interface LoadOptions {
   headers: Record<string, string>
   connections: number
   durationSeconds: number
-  /** A fixed rate for all connections together (autocannon overallRate), in requests per second; else as fast as answered. */
-  overallRate?: number
   /** Aborting stops autocannon; the figures so far are still returned (an aborted signal: nothing is started). */
   signal?: AbortSignal
 }
@@ -532,7 +594,6 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
       duration: options.durationSeconds,
       headers: options.headers,
       requests: requests(0),
-      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
       setupClient (client) { client.setRequests(requests((nextClient++ * step) % all.length)) }
     }, (err, finished) => {
       options.signal?.removeEventListener('abort', stop) // a run of many rounds would pile up listeners on one signal

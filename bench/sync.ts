@@ -6,7 +6,7 @@ import { projectRoot } from '../src/paths.js'
 import { queueName } from '../src/sync/queues.js'
 import type { RunSummary } from '../src/sync/runner.js'
 import {
-  benchRedis, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, peakRssMiB,
+  benchRedis, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, rssMiB,
   startUpstreamsProcess, startWorkerProcess, type Cleanup
 } from './shared.js'
 
@@ -60,7 +60,7 @@ async function runOnce (size: number, batch: number, databaseUrl: string | undef
       SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
       ...store.env
     })
-    const idleRssMiB = await peakRssMiB(worker.pid)
+    const idleRssMiB = await rssMiB(worker.pid, 'peak')
     const queue = new Queue(queueName('population-changes'), { connection: { url: redis.url }, prefix })
     const events = new QueueEvents(queueName('population-changes'), { connection: { url: redis.url }, prefix })
     cleanup.add('close queue', async () => { await events.close(); await queue.close() })
@@ -69,7 +69,7 @@ async function runOnce (size: number, batch: number, databaseUrl: string | undef
     const summary = await job.waitUntilFinished(events, 30 * 60_000) as RunSummary
     const finished = await queue.getJob(job.id as string)
     const seconds = ((finished?.finishedOn ?? 0) - (finished?.processedOn ?? 0)) / 1000
-    const peak = await peakRssMiB(worker.pid)
+    const peak = await rssMiB(worker.pid, 'peak')
     return { size, summary, seconds, recordsPerSecond: Math.round(summary.read / seconds), peakRssMiB: peak, idleRssMiB }
   } finally {
     await cleanup.run()

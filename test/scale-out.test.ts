@@ -288,7 +288,10 @@ t.test('two gateways and two workers on one Redis and one PostgreSQL schema beha
     const lastServed = polls.filter((poll) => poll.status === 200).at(-1)
     t.comment(`B refused ${Math.round(delay)} ms after the revocation was answered (GRANTS_CACHE_TTL_MS ${GRANTS_CACHE_TTL_MS}, ` +
       `B's copy loaded ${Math.round(revokedAt - reloadedAt)} ms before); its last 200 answered a call sent ${Math.round((lastServed?.sentAt ?? 0) - revokedAt)} ms after the revocation; ${polls.length} polls`)
-    t.ok(delay <= GRANTS_CACHE_TTL_MS + 250, `refused within the TTL plus one poll (${Math.round(delay)} ms ≤ ${GRANTS_CACHE_TTL_MS} + 250)`)
+    // The bound, whatever the machine's load: B may serve from its copy for GRANTS_CACHE_TTL_MS after loading it
+    // (at the latest when the fresh call answered), and not one call sent after that
+    const servedLate = polls.filter((poll) => poll.status === 200 && poll.sentAt > reloadedAt + GRANTS_CACHE_TTL_MS)
+    t.same(servedLate, [], `no call sent over ${GRANTS_CACHE_TTL_MS} ms after B loaded the grants was served`)
     t.same(after.slice(after.indexOf(firstRefusal)).map((poll) => poll.status).filter((status) => status !== 403), [], 'and refused from then on')
     t.same(polls.filter((poll) => poll.sentAt < sentRevocation).map((poll) => poll.status).filter((status) => status !== 200), [], 'served until the revocation')
     const refused = await call(b, path, { headers })

@@ -46,6 +46,9 @@ const APPEND = `WITH advanced AS (
   RETURNING 1
 ) SELECT count(*)::integer AS appended FROM appended`
 
+// parsed and planned once per connection: it runs once per batch, on every gateway, all day
+const PREPARED = { prepare: 'audit-append' }
+
 export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWriter {
   let head: Head | undefined
   const waiting: Waiting[] = []
@@ -70,7 +73,7 @@ export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWr
     // Fast path, one statement: this gateway wrote the last batch, so it knows the head.
     if (known !== undefined) {
       const { params, to } = link(known, entries)
-      const [result] = await db.query<{ appended: number }>(APPEND, params)
+      const [result] = await db.query<{ appended: number }>(APPEND, params, PREPARED)
       if (result?.appended === entries.length) {
         head = to
         return
@@ -81,7 +84,7 @@ export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWr
       const [current] = await tx.query<Head>('SELECT seq, hash FROM audit_head FOR UPDATE')
       if (current === undefined) throw new Error('audit_head is missing: the store was not migrated')
       const { params, to } = link(current, entries)
-      const [result] = await tx.query<{ appended: number }>(APPEND, params)
+      const [result] = await tx.query<{ appended: number }>(APPEND, params, PREPARED)
       if (result?.appended !== entries.length) throw new Error('audit append lost its lock')
       return to
     })

@@ -22,9 +22,18 @@ function nodeOptions (role: RedisRole): RedisOptions {
     : { maxRetriesPerRequest: 1, connectTimeout: 2000 }
 }
 
-export function createRedis (target: RedisTarget, role: RedisRole): RedisClient {
+/**
+ * `autoPipelining`: the commands issued in one turn of the event loop leave as one write. For the gateway's shared
+ * client, which every request asks (its rate-limit counter), so concurrent requests share socket writes. Not for
+ * BullMQ's connections: its maintainers report jobs going wrong with it (taskforcesh/bullmq#457).
+ */
+export function createRedis (target: RedisTarget, role: RedisRole, options: { autoPipelining?: boolean } = {}): RedisClient {
   const api = role === 'api'
-  const connection = { lazyConnect: api, ...(api ? { enableOfflineQueue: false } : {}) }
+  const connection = {
+    lazyConnect: api,
+    ...(api ? { enableOfflineQueue: false } : {}),
+    ...(options.autoPipelining === true ? { enableAutoPipelining: true } : {})
+  }
   switch (target.topology) {
     case 'single':
       return new Redis(target.url, { ...nodeOptions(role), ...connection, retryStrategy })

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { WithResilience } from '../../adapters/shared/resilience.js'
+import { problemResponses } from '../plugins/app/problem-details.js'
 import { SYNCS_DISABLED } from '../plugins/app/syncs.js'
 import { checkRedis } from '../redis/health.js'
 
@@ -52,23 +53,34 @@ export default async function opsRoutes (app: FastifyInstance): Promise<void> {
       tags: ['operations'],
       operationId: 'readiness',
       summary: 'Readiness: every dependency needed to answer is reachable',
-      description: 'Syncs run without Redis are reported `disabled`; that does not make the gateway not ready.',
+      description: 'Syncs run without Redis are reported `disabled`; that does not make the gateway not ready. ' +
+        '`scope=local` checks only the gateway\'s own state (store, Redis): the probe for a load balancer or ' +
+        'Kubernetes, so an upstream outage, which every replica shares, does not take every replica out of service ' +
+        '(calls for that upstream are answered 503 instead, and the other services go on).',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { scope: { type: 'string', enum: ['all', 'local'], default: 'all', description: '`all`: store, Redis, upstreams and sync workers; `local`: store and Redis' } }
+      },
       response: {
         200: { description: 'Ready', $ref: 'Readiness#' },
-        503: { description: 'Not ready; `checks` says which dependency is down', $ref: 'Readiness#' }
+        503: { description: 'Not ready; `checks` says which dependency is down', $ref: 'Readiness#' },
+        ...problemResponses(400)
       }
     }
-  }, async (_request, reply) => {
+  }, async (request, reply) => {
     const redis = app.redis
-    const [population, procedures, sector, store, rateLimits, syncs] = await Promise.all([
-      timed(upstreamCheck(app.population)),
-      timed(upstreamCheck(app.procedures)),
-      timed(upstreamCheck(app.sector)),
+    const all = (request.query as { scope: 'all' | 'local' }).scope === 'all'
+    const [store, rateLimits, population, procedures, sector, syncs] = await Promise.all([
       timed(() => app.store.ping()),
       redis === undefined ? undefined : timed(async () => await checkRedis(redis)),
-      app.syncs.enabled ? timed(syncWorkers(app.syncs)) : { status: 'disabled' as const, detail: SYNCS_DISABLED }
+      all ? timed(upstreamCheck(app.population)) : undefined,
+      all ? timed(upstreamCheck(app.procedures)) : undefined,
+      all ? timed(upstreamCheck(app.sector)) : undefined,
+      !all ? undefined : app.syncs.enabled ? timed(syncWorkers(app.syncs)) : { status: 'disabled' as const, detail: SYNCS_DISABLED }
     ])
-    const checks: Record<string, CheckResult> = { population, procedures, sector, store, ...(rateLimits === undefined ? {} : { redis: rateLimits }), syncs }
+    const checks: Record<string, CheckResult> = Object.fromEntries(Object.entries({ population, procedures, sector, store, redis: rateLimits, syncs })
+      .filter((entry): entry is [string, CheckResult] => entry[1] !== undefined))
     // syncs disabled (no Redis) is a deployment choice, reported here, not a reason to stop answering
     const ready = Object.values(checks).every((check) => check.status !== 'down')
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { INT8_OID, NUMERIC_OID, SCHEMA_NAME, type Db, type Queryable } from './db.js'
+import { INT8_OID, NUMERIC_OID, SCHEMA_NAME, type Db, type Queryable, type QueryOptions } from './db.js'
 
 // Per-pool parsers, not pg's global ones, so several stores can live in one process.
 const types = {
@@ -33,12 +33,12 @@ export async function openPostgres (config: { url: string, schema: string, poolS
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', () => {})
 
-  const query = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<Row[]> =>
-    (await client.query({ text: sql, values: params as unknown[] })).rows as Row[]
+  const query = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<Row[]> =>
+    (await client.query({ text: sql, values: params as unknown[], ...(options?.prepare === undefined ? {} : { name: options.prepare }) })).rows as Row[]
 
   return {
     driver: 'postgres',
-    query: async (sql, params) => await query(pool, sql, params),
+    query: async (sql, params, options) => await query(pool, sql, params, options),
     async exec (sql) { await pool.query(sql) },
     async transaction (work) {
       const client = await pool.connect()
@@ -46,7 +46,7 @@ export async function openPostgres (config: { url: string, schema: string, poolS
       try {
         await client.query('BEGIN')
         const tx: Queryable = {
-          query: async (sql, params) => await query(client, sql, params),
+          query: async (sql, params, options) => await query(client, sql, params, options),
           async exec (sql) { await client.query(sql) }
         }
         const result = await work(tx)

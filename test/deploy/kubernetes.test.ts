@@ -325,10 +325,10 @@ t.test('the gateway reads its keys and grants from the mounted ConfigMap, and bo
   }
 })
 
-t.test('probes: readiness on /readyz, liveness and startup on /healthz, all on the container port', async (t) => {
+t.test('probes: readiness on /readyz?scope=local, liveness and startup on /healthz, all on the container port', async (t) => {
   const container = containerOf(gateway)
   const port = loadConfig(environment(gateway)).port
-  t.equal(container.readinessProbe?.httpGet?.path, '/readyz')
+  t.equal(container.readinessProbe?.httpGet?.path, '/readyz?scope=local', 'readiness leaves out the upstreams every replica shares')
   t.equal(container.livenessProbe?.httpGet?.path, '/healthz')
   t.equal(container.startupProbe?.httpGet?.path, '/healthz', 'startup: the process answers, whatever its dependencies')
   for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {

@@ -19,6 +19,21 @@ t.test('/readyz checks the population database for real', async (t) => {
   res = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.match(res.json(), { status: 'not-ready', checks: { population: { status: 'down', detail: /cannot be reached/ } } })
+
+  // what a load balancer asks: the gateway's own state only, so an upstream every replica shares takes none out
+  res = await app.inject({ method: 'GET', url: '/readyz?scope=local' })
+  t.equal(res.statusCode, 200)
+  t.same(Object.keys(res.json().checks).sort(), ['redis', 'store'])
+  t.equal(res.json().status, 'ready')
+  t.equal((await app.inject({ method: 'GET', url: '/readyz?scope=everything' })).statusCode, 400, 'an unknown scope is a validation error')
+})
+
+t.test('/readyz?scope=local is not ready while the store is down', async (t) => {
+  const { app } = await buildTestGateway(t)
+  await app.store.close()
+  const res = await app.inject({ method: 'GET', url: '/readyz?scope=local' })
+  t.equal(res.statusCode, 503)
+  t.match(res.json(), { status: 'not-ready', checks: { store: { status: 'down' } } })
 })
 
 t.test('/docs serves Swagger UI and /openapi.json lists both citizen routes with their schemas', async (t) => {

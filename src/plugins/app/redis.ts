@@ -15,7 +15,7 @@ declare module 'fastify' {
  */
 export default fp<{ target?: RedisTarget }>(async function redis (app, { target }) {
   if (target === undefined) return
-  const client = createRedis(target, 'api')
+  const client = createRedis(target, 'api', { autoPipelining: true })
   client.on('error', (err: Error) => { app.log.warn({ err: err.message }, 'redis error') })
   try {
     await client.connect()

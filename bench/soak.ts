@@ -1,0 +1,166 @@
+import { writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Client } from '../src/auth/grants.js'
+import { projectRoot } from '../src/paths.js'
+import { runPacedLoad } from './paced-load.js'
+import {
+  benchGatewayEnv, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, rssMiB, runLoad,
+  startBenchBackends, startGatewayProcess, type Cleanup, type LoadResult
+} from './shared.js'
+
+/**
+ * Does the gateway hold steady under a long, moderate load? The full path of bench/gateway.ts (audit on, RS256 JWT,
+ * Redis rate limit, store) at half its measured maximum for 10 minutes, open-loop and evenly paced
+ * (bench/paced-load.ts), the gateway's resident memory read every `--interval` seconds.
+ *
+ *   npm run soak [-- --minutes 10 --share 0.5 --interval 60 --connections 50 --ids 1000]
+ *   BENCH_DATABASE_URL / BENCH_REDIS_URL as for npm run bench
+ *
+ * RSS at start is read after a warm-up at the soak's own rate (caches, JIT and pools filled, as on a machine that
+ * has run for a while); RSS at end after the last interval. The run passes when end is within 10 % of start and every
+ * response was a 2xx. Writes bench/results-soak.md.
+ */
+
+const USAGE = 'usage: node dist/bench/soak.js [--minutes 10] [--share 0.5] [--interval 60] [--connections 50] [--ids 1000]'
+const RESULTS_FILE = join(projectRoot, 'bench', 'results-soak.md')
+const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
+const MAX_S = 10
+const WARMUP_S = 30
+const RSS_TOLERANCE = 0.1
+
+const CLIENTS: Client[] = [{
+  clientId: 'VN.BENCH.MOTCUA',
+  name: 'Benchmark one-stop system',
+  status: 'active',
+  grants: [{
+    service: 'citizens.read',
+    purposes: ['TTHC'],
+    fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
+    rateLimitPerMinute: 1_000_000
+  }]
+}]
+
+interface Options { minutes: number, share: number, interval: number, connections: number, ids: number }
+
+interface Interval { endsAtS: number, result: LoadResult, rssMiB: number }
+
+function parseOptions (argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      minutes: { type: 'string', default: '10' },
+      share: { type: 'string', default: '0.5' },
+      interval: { type: 'string', default: '60' },
+      connections: { type: 'string', default: '50' },
+      ids: { type: 'string', default: '1000' }
+    }
+  })
+  const number = (name: string, text: string, min: number, max: number, integer = true): number => {
+    const value = Number(text)
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ${min}…${max} (got ${text})\n${USAGE}`)
+    }
+    return value
+  }
+  return {
+    minutes: number('minutes', values.minutes, 1, 24 * 60),
+    share: number('share', values.share, 0.05, 1, false),
+    interval: number('interval', values.interval, 5, 3600),
+    connections: number('connections', values.connections, 1, 10_000),
+    ids: number('ids', values.ids, 1, 5000)
+  }
+}
+
+async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<boolean> {
+  const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+  const machine = describeMachine()
+  const backends = await startBenchBackends(cleanup, { name: 'soak', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const store = await benchStore(cleanup, env.databaseUrl)
+  const gateway = await startGatewayProcess(cleanup, 'gateway', { audit: true, env: { ...benchGatewayEnv(backends), ...store.env } })
+  const headers = {
+    authorization: `Bearer ${await backends.identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], 3600 + options.minutes * 120)}`,
+    'x-purpose': PURPOSE,
+    'x-user-id': 'canbo.motcua.01'
+  }
+  const paths = backends.upstreams.personalIds.map((id) => `/api/v1/citizens/${id}`)
+  const requireOk = (label: string, result: LoadResult): LoadResult => {
+    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+      throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} connection errors, ${result.ok} 2xx: ${JSON.stringify(result.statusCounts)}`)
+    }
+    return result
+  }
+
+  const max = requireOk('maximum', await runLoad({ url: gateway.url, paths, headers, connections: options.connections, durationSeconds: MAX_S, signal: stopping }))
+  const rate = Math.max(1, Math.round(max.requestsPerSecond * options.share))
+  log(`maximum ${Math.round(max.requestsPerSecond)} req/s over ${MAX_S} s; soaking at ${rate} req/s for ${options.minutes} min`)
+  const paced = async (durationSeconds: number): Promise<LoadResult> => await runPacedLoad({
+    url: gateway.url, requests: paths.map((path) => ({ method: 'GET', path })), headers, ratePerSecond: rate, durationSeconds, connections: options.connections, signal: stopping
+  })
+
+  requireOk('warm-up', await paced(WARMUP_S))
+  const startRss = await rssMiB(gateway.pid)
+  log(`after a ${WARMUP_S} s warm-up at ${rate} req/s: RSS ${startRss} MiB`)
+  const intervals: Interval[] = []
+  const totalS = options.minutes * 60
+  for (let elapsed = 0; elapsed < totalS && !stopping.aborted;) {
+    const seconds = Math.min(options.interval, totalS - elapsed)
+    const result = requireOk(`interval ending at ${elapsed + seconds} s`, await paced(seconds))
+    elapsed += seconds
+    const rss = await rssMiB(gateway.pid)
+    intervals.push({ endsAtS: elapsed, result, rssMiB: rss })
+    log(`${String(elapsed).padStart(5)} s  ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.latencyP50Ms.toFixed(2)} ms  p99 ${result.latencyP99Ms.toFixed(2)} ms  RSS ${rss} MiB`)
+  }
+  if (stopping.aborted) throw new Error('interrupted')
+  const endRss = intervals.at(-1)?.rssMiB ?? Number.NaN
+  const change = (endRss - startRss) / startRss
+  const flat = Math.abs(change) <= RSS_TOLERANCE
+  const peakRss = await rssMiB(gateway.pid, 'peak')
+  const responses = intervals.reduce((sum, interval) => sum + interval.result.ok, 0)
+
+  const report = `# Soak: the full path at ${Math.round(options.share * 100)} % load for ${options.minutes} minutes
+
+Made by \`npm run soak\` (bench/soak.ts): the gateway of \`npm run bench\` (audit on, RS256 JWT, Redis rate limit,
+${store.description} store) in its own process, GET /api/v1/citizens/{id} over ${options.ids} ids, open-loop and evenly
+paced at ${rate} req/s (${Math.round(options.share * 100)} % of ${Math.round(max.requestsPerSecond)} req/s, its maximum over ${MAX_S} s with ${options.connections} connections).
+
+${markdownTable(['', ''], machineRows(machine))}
+
+| RSS | MiB |
+| --- | --: |
+| start (after a ${WARMUP_S} s warm-up at the soak rate) | ${startRss} |
+| end (after ${options.minutes} min) | ${endRss} |
+| change | ${(change * 100).toFixed(1)} % — ${flat ? 'flat' : 'NOT flat'} (tolerance ±${RSS_TOLERANCE * 100} %) |
+| peak (VmHWM, whole run) | ${peakRss} |
+
+${responses} responses, every one a 2xx.
+
+${markdownTable(['Interval ends at (s)', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB'],
+    intervals.map(({ endsAtS, result, rssMiB }) => [endsAtS, Math.round(result.requestsPerSecond), result.latencyP50Ms.toFixed(2), result.latencyP99Ms.toFixed(2), rssMiB]),
+    ['r', 'r', 'r', 'r', 'r'])}
+`
+  process.stdout.write(`\n${report}`)
+  await writeFile(RESULTS_FILE, report)
+  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
+  return flat
+}
+
+const cleanup = createCleanup()
+const stopping = new AbortController()
+cleanUpOnSignals(cleanup, () => stopping.abort())
+let exitCode = 0
+try {
+  const flat = await run(parseOptions(process.argv.slice(2)), {
+    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
+    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
+  }, cleanup, stopping.signal)
+  if (!flat) {
+    process.stderr.write('\nFAILED: RSS at the end is not within 10 % of the start\n')
+    exitCode = 1
+  }
+} catch (err) {
+  exitCode = 1
+  if (!stopping.signal.aborted) process.stderr.write(`\nFAILED: ${(err as Error).message}\n`)
+}
+await cleanup.run()
+process.exit(stopping.signal.aborted ? 130 : exitCode)
