@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import {
-  benchGatewayEnv, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
+  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
   startBenchBackends, startGatewayProcess, type Cleanup, type GatewayProcess, type LoadResult
 } from './shared.js'
 
@@ -37,22 +37,9 @@ const USAGE = 'usage: node dist/bench/audit.js [--rounds 5] [--duration 10] [--w
 const RESULTS_FILE = join(projectRoot, 'bench', 'results-audit.md')
 const GOAL = 0.9
 const PAUSE_MS = 1000
-const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
 
 const CLIENTS: Client[] = [
-  {
-    clientId: 'VN.BENCH.MOTCUA',
-    name: 'Benchmark one-stop system',
-    status: 'active',
-    grants: [{
-      service: 'citizens.read',
-      purposes: ['TTHC'],
-      fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
-      // the most a grant may have (16,667 req/s), above what one gateway serves: the limiter counts in Redis but
-      // never refuses (and each gateway counts under a prefix of its own, so their rounds do not add up)
-      rateLimitPerMinute: 1_000_000
-    }]
-  },
+  BENCH_CLIENT,
   { clientId: 'VN.BENCH.ADMIN', name: 'Benchmark administrators', status: 'active', admin: true, grants: [] }
 ]
 
@@ -135,7 +122,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const ttlSeconds = 3600 + (options.rounds * options.duration + options.warmup) * 2
   const headers = {
     authorization: `Bearer ${await identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], ttlSeconds)}`,
-    'x-purpose': PURPOSE,
+    'x-purpose': BENCH_PURPOSE,
     'x-user-id': 'canbo.motcua.01'
   }
   const paths = upstreams.personalIds.map((personalId) => `/api/v1/citizens/${personalId}`)
@@ -251,10 +238,7 @@ cleanUpOnSignals(cleanup, () => stopping.abort())
 let exitCode = 0
 try {
   const options = parseOptions(process.argv.slice(2))
-  await run(options, {
-    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
-    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
-  }, cleanup, stopping.signal)
+  await run(options, benchServiceUrls(), cleanup, stopping.signal)
 } catch (err) {
   if (!stopping.signal.aborted) {
     exitCode = 1

@@ -6,12 +6,11 @@ import { parseArgs } from 'node:util'
 import { signRequest } from '../adapters/population/signature.js'
 import { buildEnvelope, OPERATION, SOAP_ACTION, SOAP_CONTENT_TYPE } from '../adapters/population/soap.js'
 import { CATALOGUE } from '../adapters/procedures/catalogue.js'
-import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import { benchmarkJwt, type JwtResult } from './jwt.js'
 import { runPacedLoad } from './paced-load.js'
 import {
-  benchGatewayEnv, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
+  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
   startBareProxyProcess, startBenchBackends, startGatewayProcess, type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
 } from './shared.js'
 
@@ -46,25 +45,9 @@ const USAGE = 'usage: node dist/bench/gateway.js [--rounds 3] [--duration 10] [-
 const RESULTS_FILE = join(projectRoot, 'bench', 'results.md')
 const PAUSE_MS = 500
 const FIXED_RATE_SHARE = 0.5
-const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
 // the simulator's clock window is ±5 min; a round must finish inside it
 const MAX_DURATION_S = 240
 
-const CLIENTS: Client[] = [{
-  clientId: 'VN.BENCH.MOTCUA',
-  name: 'Benchmark one-stop system',
-  status: 'active',
-  grants: [
-    {
-      service: 'citizens.read',
-      purposes: ['TTHC'],
-      fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
-      // the most a grant may have: the limiter counts in Redis but never refuses
-      rateLimitPerMinute: 1_000_000
-    },
-    { service: 'procedures.read', rateLimitPerMinute: 1_000_000 }
-  ]
-}]
 
 interface Options {
   rounds: number
@@ -143,7 +126,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const machine = describeMachine()
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
-  const backends = await startBenchBackends(cleanup, { name: 'gateway', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const backends = await startBenchBackends(cleanup, { name: 'gateway', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
   const { identity, redis, credentials, proceduresApiKey, upstreams } = backends
 
   const store = await benchStore(cleanup, env.databaseUrl)
@@ -162,7 +145,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const ttlSeconds = 3600 + (options.rounds + 1) * (options.duration + options.warmup) * 10
   const gatewayHeaders = {
     authorization: `Bearer ${await identity.sign('VN.BENCH.MOTCUA', ['citizens.read', 'procedures.read'], ttlSeconds)}`,
-    'x-purpose': PURPOSE,
+    'x-purpose': BENCH_PURPOSE,
     'x-user-id': 'canbo.motcua.01'
   }
   const { personalIds } = upstreams
@@ -422,10 +405,7 @@ cleanUpOnSignals(cleanup, () => stopping.abort())
 let exitCode = 0
 try {
   const options = parseOptions(process.argv.slice(2))
-  await run(options, {
-    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
-    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
-  }, cleanup, stopping.signal)
+  await run(options, benchServiceUrls(), cleanup, stopping.signal)
 } catch (err) {
   if (!stopping.signal.aborted) {
     exitCode = 1

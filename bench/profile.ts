@@ -1,10 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import {
-  benchGatewayEnv, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, runLoad,
+  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, runLoad,
   startBareProxyProcess, startBenchBackends, startGatewayProcess, tempDir, type Cleanup, type LoadResult, type Profiled as ProfiledProcess
 } from './shared.js'
 
@@ -23,22 +22,10 @@ import {
 
 const USAGE = 'usage: node dist/bench/profile.js [--duration 20] [--connections 50] [--ids 1000] [--top 40] [--save <dir>]'
 const RESULTS_FILE = join(projectRoot, 'bench', 'results-profile.md')
-const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
 const WARMUP_S = 5
 
 interface Options { duration: number, connections: number, ids: number, top: number, save?: string }
 
-const CLIENTS: Client[] = [{
-  clientId: 'VN.BENCH.MOTCUA',
-  name: 'Benchmark one-stop system',
-  status: 'active',
-  grants: [{
-    service: 'citizens.read',
-    purposes: ['TTHC'],
-    fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
-    rateLimitPerMinute: 1_000_000
-  }]
-}]
 
 interface CallFrame { functionName: string, url: string, lineNumber: number }
 interface ProfileNode { id: number, callFrame: CallFrame, children?: number[] }
@@ -111,7 +98,7 @@ interface Profiled { result: LoadResult, summary: ProfileSummary, cpuMs: number 
 async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
   const machine = describeMachine()
-  const backends = await startBenchBackends(cleanup, { name: 'profile', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const backends = await startBenchBackends(cleanup, { name: 'profile', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
   const { upstreams, credentials } = backends
   const store = await benchStore(cleanup, env.databaseUrl)
   const dir = options.save ?? await tempDir(cleanup, 'lgsp-bench-profile-')
@@ -121,7 +108,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   })
   const headers = {
     authorization: `Bearer ${await backends.identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], 3600 + options.duration * 10)}`,
-    'x-purpose': PURPOSE,
+    'x-purpose': BENCH_PURPOSE,
     'x-user-id': 'canbo.motcua.01'
   }
 
@@ -215,10 +202,7 @@ try {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${text})\n${USAGE}`)
     return value
   }
-  await run({ duration: integer('duration', values.duration), connections: integer('connections', values.connections), ids: integer('ids', values.ids), top: integer('top', values.top), ...(values.save === undefined ? {} : { save: values.save }) }, {
-    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
-    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
-  }, cleanup, stopping.signal)
+  await run({ duration: integer('duration', values.duration), connections: integer('connections', values.connections), ids: integer('ids', values.ids), top: integer('top', values.top), ...(values.save === undefined ? {} : { save: values.save }) }, benchServiceUrls(), cleanup, stopping.signal)
 } catch (err) {
   exitCode = 1
   if (!stopping.signal.aborted) process.stderr.write(`\nFAILED: ${(err as Error).message}\n`)

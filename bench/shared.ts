@@ -380,6 +380,32 @@ export async function rssMiB (pid: number, which: 'now' | 'peak' = 'now'): Promi
   return Math.round(kib / 1024)
 }
 
+/**
+ * The one-stop system every gateway benchmark calls as: personal data for purpose TTHC with the one-stop field set,
+ * and reference data. Its limits are the most a grant may have (16,667 req/s), above what one gateway serves: the
+ * limiter counts in Redis but never refuses.
+ */
+export const BENCH_CLIENT: Client = {
+  clientId: 'VN.BENCH.MOTCUA',
+  name: 'Benchmark one-stop system',
+  status: 'active',
+  grants: [
+    { service: 'citizens.read', purposes: ['TTHC'], fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'], rateLimitPerMinute: 1_000_000 },
+    { service: 'procedures.read', rateLimitPerMinute: 1_000_000 }
+  ]
+}
+
+/** The purpose (with a dossier reference) the benchmarks' citizen lookups state in X-Purpose. */
+export const BENCH_PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
+
+/** BENCH_DATABASE_URL (a PostgreSQL store instead of PGlite) and BENCH_REDIS_URL (instead of a private redis-server), when set. */
+export function benchServiceUrls (): { databaseUrl?: string, redisUrl?: string } {
+  return {
+    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
+    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
+  }
+}
+
 /** What every gateway benchmark starts with: a signing identity, Redis, and the upstream simulators in a process. */
 export interface BenchBackends {
   identity: BenchIdentity

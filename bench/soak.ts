@@ -1,11 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import { runPacedLoad } from './paced-load.js'
 import {
-  benchGatewayEnv, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, rssMiB, runLoad,
+  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, rssMiB, runLoad,
   startBenchBackends, startGatewayProcess, type Cleanup, type LoadResult
 } from './shared.js'
 
@@ -17,33 +16,23 @@ import {
  *   npm run soak [-- --minutes 10 --share 0.5 --interval 60 --connections 50 --ids 1000]
  *   BENCH_DATABASE_URL / BENCH_REDIS_URL as for npm run bench
  *
- * RSS at start is read after a warm-up at the soak's own rate (caches, JIT and pools filled, as on a machine that
- * has run for a while); RSS at end after the last interval. The run passes when end is within 10 % of start and every
- * response was a 2xx. Writes bench/results-soak.md.
+ * RSS is read every 5 s after a warm-up at the soak's own rate (caches, JIT and pools filled, as on a machine that
+ * has run for a while). RSS at start is the median of the first interval's readings, at end of the last one's: a
+ * single reading lands anywhere in a garbage-collection cycle. The run passes when end is within 10 % of start and
+ * every response was a 2xx. Writes bench/results-soak.md.
  */
 
 const USAGE = 'usage: node dist/bench/soak.js [--minutes 10] [--share 0.5] [--interval 60] [--connections 50] [--ids 1000]'
 const RESULTS_FILE = join(projectRoot, 'bench', 'results-soak.md')
-const PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
 const MAX_S = 10
 const WARMUP_S = 30
 const RSS_TOLERANCE = 0.1
+const RSS_SAMPLE_MS = 5000
 
-const CLIENTS: Client[] = [{
-  clientId: 'VN.BENCH.MOTCUA',
-  name: 'Benchmark one-stop system',
-  status: 'active',
-  grants: [{
-    service: 'citizens.read',
-    purposes: ['TTHC'],
-    fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'],
-    rateLimitPerMinute: 1_000_000
-  }]
-}]
 
 interface Options { minutes: number, share: number, interval: number, connections: number, ids: number }
 
-interface Interval { endsAtS: number, result: LoadResult, rssMiB: number }
+interface Interval { endsAtS: number, result: LoadResult, rss: { median: number, min: number, max: number } }
 
 function parseOptions (argv: string[]): Options {
   const { values } = parseArgs({
@@ -75,12 +64,12 @@ function parseOptions (argv: string[]): Options {
 async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<boolean> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
   const machine = describeMachine()
-  const backends = await startBenchBackends(cleanup, { name: 'soak', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const backends = await startBenchBackends(cleanup, { name: 'soak', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
   const store = await benchStore(cleanup, env.databaseUrl)
   const gateway = await startGatewayProcess(cleanup, 'gateway', { audit: true, env: { ...benchGatewayEnv(backends), ...store.env } })
   const headers = {
     authorization: `Bearer ${await backends.identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], 3600 + options.minutes * 120)}`,
-    'x-purpose': PURPOSE,
+    'x-purpose': BENCH_PURPOSE,
     'x-user-id': 'canbo.motcua.01'
   }
   const paths = backends.upstreams.personalIds.map((id) => `/api/v1/citizens/${id}`)
@@ -99,20 +88,28 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   })
 
   requireOk('warm-up', await paced(WARMUP_S))
-  const startRss = await rssMiB(gateway.pid)
-  log(`after a ${WARMUP_S} s warm-up at ${rate} req/s: RSS ${startRss} MiB`)
+  // RSS rises and falls with each garbage collection: read it often, and compare medians, not two single readings
+  const samples: number[] = []
+  const sampler = setInterval(() => { rssMiB(gateway.pid).then((rss) => { samples.push(rss) }, () => {}) }, RSS_SAMPLE_MS)
   const intervals: Interval[] = []
   const totalS = options.minutes * 60
-  for (let elapsed = 0; elapsed < totalS && !stopping.aborted;) {
-    const seconds = Math.min(options.interval, totalS - elapsed)
-    const result = requireOk(`interval ending at ${elapsed + seconds} s`, await paced(seconds))
-    elapsed += seconds
-    const rss = await rssMiB(gateway.pid)
-    intervals.push({ endsAtS: elapsed, result, rssMiB: rss })
-    log(`${String(elapsed).padStart(5)} s  ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.latencyP50Ms.toFixed(2)} ms  p99 ${result.latencyP99Ms.toFixed(2)} ms  RSS ${rss} MiB`)
+  try {
+    for (let elapsed = 0; elapsed < totalS && !stopping.aborted;) {
+      const seconds = Math.min(options.interval, totalS - elapsed)
+      const from = samples.length
+      const result = requireOk(`interval ending at ${elapsed + seconds} s`, await paced(seconds))
+      elapsed += seconds
+      const rss = samples.slice(from)
+      intervals.push({ endsAtS: elapsed, result, rss: { median: median(rss), min: Math.min(...rss), max: Math.max(...rss) } })
+      log(`${String(elapsed).padStart(5)} s  ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.latencyP50Ms.toFixed(2)} ms  p99 ${result.latencyP99Ms.toFixed(2)} ms  ` +
+        `RSS median ${median(rss)} MiB (${Math.min(...rss)}–${Math.max(...rss)})`)
+    }
+  } finally {
+    clearInterval(sampler)
   }
   if (stopping.aborted) throw new Error('interrupted')
-  const endRss = intervals.at(-1)?.rssMiB ?? Number.NaN
+  const startRss = intervals[0]?.rss.median ?? Number.NaN
+  const endRss = intervals.at(-1)?.rss.median ?? Number.NaN
   const change = (endRss - startRss) / startRss
   const flat = Math.abs(change) <= RSS_TOLERANCE
   const peakRss = await rssMiB(gateway.pid, 'peak')
@@ -128,16 +125,18 @@ ${markdownTable(['', ''], machineRows(machine))}
 
 | RSS | MiB |
 | --- | --: |
-| start (after a ${WARMUP_S} s warm-up at the soak rate) | ${startRss} |
-| end (after ${options.minutes} min) | ${endRss} |
+| start: median of the first interval (after a ${WARMUP_S} s warm-up at the soak rate) | ${startRss} |
+| end: median of the last interval | ${endRss} |
 | change | ${(change * 100).toFixed(1)} % — ${flat ? 'flat' : 'NOT flat'} (tolerance ±${RSS_TOLERANCE * 100} %) |
 | peak (VmHWM, whole run) | ${peakRss} |
 
 ${responses} responses, every one a 2xx.
 
-${markdownTable(['Interval ends at (s)', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB'],
-    intervals.map(({ endsAtS, result, rssMiB }) => [endsAtS, Math.round(result.requestsPerSecond), result.latencyP50Ms.toFixed(2), result.latencyP99Ms.toFixed(2), rssMiB]),
-    ['r', 'r', 'r', 'r', 'r'])}
+RSS read every ${RSS_SAMPLE_MS / 1000} s; per interval its median and range.
+
+${markdownTable(['Interval ends at (s)', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB median', 'RSS MiB min–max'],
+    intervals.map(({ endsAtS, result, rss }) => [endsAtS, Math.round(result.requestsPerSecond), result.latencyP50Ms.toFixed(2), result.latencyP99Ms.toFixed(2), rss.median, `${rss.min}–${rss.max}`]),
+    ['r', 'r', 'r', 'r', 'r', 'r'])}
 `
   process.stdout.write(`\n${report}`)
   await writeFile(RESULTS_FILE, report)
@@ -150,10 +149,7 @@ const stopping = new AbortController()
 cleanUpOnSignals(cleanup, () => stopping.abort())
 let exitCode = 0
 try {
-  const flat = await run(parseOptions(process.argv.slice(2)), {
-    ...(process.env.BENCH_DATABASE_URL === undefined ? {} : { databaseUrl: process.env.BENCH_DATABASE_URL }),
-    ...(process.env.BENCH_REDIS_URL === undefined ? {} : { redisUrl: process.env.BENCH_REDIS_URL })
-  }, cleanup, stopping.signal)
+  const flat = await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping.signal)
   if (!flat) {
     process.stderr.write('\nFAILED: RSS at the end is not within 10 % of the start\n')
     exitCode = 1

@@ -6,7 +6,7 @@ import { projectRoot } from '../src/paths.js'
 import { queueName } from '../src/sync/queues.js'
 import type { RunSummary } from '../src/sync/runner.js'
 import {
-  benchRedis, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, rssMiB,
+  benchRedis, benchServiceUrls, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, rssMiB,
   startUpstreamsProcess, startWorkerProcess, type Cleanup
 } from './shared.js'
 
@@ -83,11 +83,11 @@ if (sizes.some((size) => !Number.isInteger(size) || size < 1) || !Number.isInteg
 const machine = describeMachine()
 const interrupt = createCleanup()
 cleanUpOnSignals(interrupt)
-const databaseUrl = process.env.BENCH_DATABASE_URL
+const { databaseUrl, redisUrl } = benchServiceUrls()
 const results: RunResult[] = []
 for (const size of sizes) {
   process.stdout.write(`population-changes: ${size} changes …\n`)
-  const result = await runOnce(size, batch, databaseUrl, process.env.BENCH_REDIS_URL)
+  const result = await runOnce(size, batch, databaseUrl, redisUrl)
   const expectedInvalid = Math.floor(size / 50)
   if (result.summary.read !== size || result.summary.invalid !== expectedInvalid) {
     throw new Error(`run of ${size} read ${result.summary.read} and dead-lettered ${result.summary.invalid} (expected ${size} and ${expectedInvalid})`)
