@@ -52,6 +52,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     genReqId: genRequestId,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
+    // behind a load balancer, request.ip (logged as remoteAddress) is the caller's, not the balancer's
+    // (a hop count works at run time; Fastify's types leave numbers out)
+    trustProxy: config.trustProxy as boolean | string[],
     // while closing, plugins/external/under-pressure.ts answers a 503 problem instead of Fastify's plain body
     return503OnClosing: false,
     // a URL that does not decode, or a path parameter over maxParamLength, is a problem+json like any other error

@@ -21,6 +21,7 @@ const ENV_SCHEMA = {
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536 },
+    TRUST_PROXY: { type: 'string', maxLength: 1024, default: 'false' },
     DEMO: { type: 'boolean' },
     POPULATION_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
     POPULATION_USERNAME: { type: 'string', minLength: 1 },
@@ -102,6 +103,7 @@ interface RawEnv {
   PORT: number
   LOG_LEVEL: string
   BODY_LIMIT_BYTES: number
+  TRUST_PROXY: string
   DEMO?: boolean
   POPULATION_URL?: string
   POPULATION_USERNAME?: string
@@ -243,11 +245,37 @@ export interface SyncConfig {
   portal: NationalPortalClientOptions
 }
 
+/** false, true (every hop), a number of hops, or the proxies' addresses and CIDR ranges. */
+export type TrustProxy = boolean | number | string[]
+
+// an IPv4 or IPv6 address, optionally with a /prefix, or one of proxy-addr's names for private ranges
+const PROXY_ADDRESS = /^(?:loopback|linklocal|uniquelocal|[0-9.]+(?:\/[0-9]{1,2})?|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(?:\/[0-9]{1,3})?)$/
+
+/**
+ * TRUST_PROXY: `false` (default: the caller's address is the TCP peer's), `true` (believe X-Forwarded-For from
+ * anyone: only when nothing but the proxy can reach the gateway), a hop count (`1`: the load balancer in front), or
+ * a comma-separated list of the proxies' addresses/CIDRs (`10.0.0.0/8,loopback`). The address is only logged.
+ */
+function parseTrustProxy (text: string): TrustProxy {
+  const value = text.trim()
+  if (value === 'false' || value === '') return false
+  if (value === 'true') return true
+  if (/^[0-9]+$/.test(value)) return Number(value)
+  const entries = value.split(',').map((entry) => entry.trim())
+  const bad = entries.find((entry) => !PROXY_ADDRESS.test(entry))
+  if (bad !== undefined) {
+    throw new ConfigError(`Invalid configuration: TRUST_PROXY must be true, false, a hop count or a list of addresses/CIDRs (got ${JSON.stringify(bad)})`)
+  }
+  return entries
+}
+
 export interface Config {
   host: string
   port: number
   logLevel: string
   bodyLimitBytes: number
+  /** Which proxies' X-Forwarded-For is believed for the caller's address (Fastify's trustProxy); false: none. */
+  trustProxy: TrustProxy
   /** Demo mode: simulated upstreams on loopback, demo credentials. On when no upstream is configured. */
   demo: boolean
   population: PopulationConfig
@@ -327,6 +355,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     demo,
     population: {
       url: raw.POPULATION_URL ?? '',

@@ -86,3 +86,11 @@ t.test('sector settings: REST upstreams named by their declarations, an optional
   t.throws(() => loadConfig({ ...PRODUCTION, SECTOR_UPSTREAM_HEALTH_URL: 'http://h', SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS: 'soon' }), { message: /SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS must be an integer/ })
   t.throws(() => loadConfig({ ...PRODUCTION, SECTOR_CURSOR_SECRET: 'short' }), { message: /SECTOR_CURSOR_SECRET must NOT have fewer than 16 characters/ })
 })
+
+t.test('TRUST_PROXY: off by default; true, a hop count, or the proxies\' addresses', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1)
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).trustProxy, ['10.0.0.0/8', 'loopback', 'fd00::/8'])
+  t.throws(() => loadConfig({ TRUST_PROXY: 'lb.internal' }), { name: 'ConfigError', message: /TRUST_PROXY .*"lb\.internal"/ })
+})

@@ -45,3 +45,16 @@ t.test('personal fields and ids are redacted wherever a log call puts them', asy
   t.match(text, /upstream fault for \*{12}/)
   t.match(text, /"personalId":"\[redacted\]"/)
 })
+
+t.test('behind a trusted proxy the caller\'s address is logged, not the proxy\'s', async (t) => {
+  const logged = async (env: Record<string, string>): Promise<unknown[]> => {
+    const lines: Array<{ req?: { remoteAddress?: string } }> = []
+    const sink = new Writable({ write (chunk: Buffer, _encoding, done) { for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { req?: { remoteAddress?: string } }); done() } })
+    const { app } = await buildTestGateway(t, { logger: pino(loggerOptions({ logLevel: 'info' }) as pino.LoggerOptions, sink), env })
+    await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.1.2.3', headers: { 'x-forwarded-for': '203.0.113.7' } })
+    return lines.flatMap((line) => line.req?.remoteAddress === undefined ? [] : [line.req.remoteAddress])
+  }
+  t.same(await logged({}), ['10.1.2.3'], 'by default the TCP peer')
+  t.same(await logged({ TRUST_PROXY: '10.0.0.0/8' }), ['203.0.113.7'], 'the load balancer at 10.1.2.3 is trusted')
+  t.same(await logged({ TRUST_PROXY: '192.168.0.0/16' }), ['10.1.2.3'], 'an untrusted peer cannot claim another address')
+})

@@ -134,3 +134,17 @@ t.test('draining: requests in flight finish; new ones get a 503 `not-ready` prob
   release()
   await closed
 })
+
+t.test('the readings that may cover the boot do not shed: a new replica answers its first requests', async (t) => {
+  const gateway = await buildTestGateway(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '100', PRESSURE_SAMPLE_INTERVAL_MS: '400' } })
+  const { app } = gateway
+  await app.ready()
+  const readyAt = Date.now()
+  blockEventLoop(600) // a slow first moment, as compiling and migrations are
+  const deadline = Date.now() + 5000
+  while (!app.isUnderPressure() && Date.now() < deadline) await sleep(5)
+  t.ok(app.isUnderPressure(), 'the reading saw the blocked loop')
+  const res = await app.inject({ url: '/api/v1/services' })
+  if (Date.now() < readyAt + 800) t.equal(res.statusCode, 401, 'answered (here: no token), not shed, within two readings of ready')
+  else t.comment(`the machine was too slow to check inside the boot window (${Date.now() - readyAt} ms after ready)`)
+})

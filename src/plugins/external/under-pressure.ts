@@ -56,6 +56,10 @@ export default fp<{ config: PressureConfig }>(async function loadShedding (app, 
   // the next reading decides; a client waits at least that long
   const retryAfterSeconds = Math.max(1, Math.ceil(config.sampleIntervalMs / 1000))
   let lastWarned = 0
+  // A reading covers the sample interval before it: those until two intervals after ready may include the boot
+  // (schema compiling, migrations), not load, and must not make a new replica refuse its first requests.
+  let bootReadingsUntil = Number.POSITIVE_INFINITY
+  app.addHook('onReady', async () => { bootReadingsUntil = Date.now() + 2 * config.sampleIntervalMs })
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
     maxEventLoopUtilization: config.maxEventLoopUtilization,
@@ -63,7 +67,7 @@ export default fp<{ config: PressureConfig }>(async function loadShedding (app, 
     eventLoopUtilizationMode: 'interval',
     sampleInterval: config.sampleIntervalMs,
     pressureHandler: async (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
-      if (probe(request)) return
+      if (probe(request) || Date.now() < bootReadingsUntil) return
       if (Date.now() - lastWarned >= config.sampleIntervalMs) {
         lastWarned = Date.now()
         request.log.warn({ pressure: type, value, limits: config }, 'under pressure: shedding load')
