@@ -221,17 +221,23 @@ type ChildSpec =
 type ChildMessage =
   | { type: 'ready', urls: Record<string, string>, personalIds: string[] }
   | { type: 'failed', message: string }
-  | { type: 'done' }
+  | { type: 'done', memory?: MemoryAfterGc }
 
 /** Asked of a started child; each is answered with `done` (or `failed`), one at a time. */
-type ChildRequest = { type: 'profile-start' } | { type: 'profile-stop', file: string }
+type ChildRequest = { type: 'profile-start' } | { type: 'profile-stop', file: string } | { type: 'memory' }
+
+/** A process's memory right after a full garbage collection: what it holds on to, not what it has yet to free. */
+export interface MemoryAfterGc {
+  rssMiB: number
+  heapUsedMiB: number
+}
 
 interface ChildProcessHandle {
   pid: number
   urls: Record<string, string>
   personalIds: string[]
   stop (): Promise<void>
-  ask (request: ChildRequest): Promise<void>
+  ask (request: ChildRequest): Promise<ChildMessage & { type: 'done' }>
 }
 
 const START_TIMEOUT_MS = 120_000
@@ -274,11 +280,12 @@ async function startChild (cleanup: Cleanup, name: string, spec: ChildSpec): Pro
     child.on('message', onMessage)
     child.send({ type: 'start', spec })
   })
-  const ask = async (request: ChildRequest): Promise<void> => {
+  const ask = async (request: ChildRequest): Promise<ChildMessage & { type: 'done' }> => {
     const answered = once(child, 'message') as Promise<[ChildMessage]>
     child.send(request)
     const [answer] = await answered
-    if (answer.type === 'failed') throw new Error(`${name}: ${request.type} failed: ${answer.message}`)
+    if (answer.type !== 'done') throw new Error(`${name}: ${request.type} failed: ${answer.type === 'failed' ? answer.message : answer.type}`)
+    return answer
   }
   return { ...ready, pid: child.pid ?? 0, stop, ask }
 }
@@ -319,12 +326,19 @@ export interface GatewayProcess extends Profiled {
   url: string
   pid: number
   stop (): Promise<void>
+  /** Runs a full garbage collection in the gateway's process (through node:inspector), then reads its memory. */
+  memoryAfterGc (): Promise<MemoryAfterGc>
 }
 
 /** A gateway built by buildApp(loadConfig(env), { audit }) in its own process, on 127.0.0.1 and an ephemeral port. */
 export async function startGatewayProcess (cleanup: Cleanup, name: string, options: { env: Record<string, string>, audit: boolean }): Promise<GatewayProcess> {
   const { urls, pid, stop, ask } = await startChild(cleanup, name, { role: 'gateway', ...options })
-  return { url: urls.gateway ?? '', pid, stop, ...profiling(ask) }
+  const memoryAfterGc = async (): Promise<MemoryAfterGc> => {
+    const { memory } = await ask({ type: 'memory' })
+    if (memory === undefined) throw new Error(`${name} sent no memory reading`)
+    return memory
+  }
+  return { url: urls.gateway ?? '', pid, stop, memoryAfterGc, ...profiling(ask) }
 }
 
 /** What the bare proxy needs to call the population simulator as the gateway does. */
@@ -487,6 +501,14 @@ async function serveAsChild (): Promise<void> {
         profiler.connect()
         await profiler.post('Profiler.enable')
         await profiler.post('Profiler.start')
+      } else if (request.type === 'memory') {
+        const session = new Session()
+        session.connect()
+        await session.post('HeapProfiler.collectGarbage')
+        session.disconnect()
+        const { rss, heapUsed } = process.memoryUsage()
+        await send({ type: 'done', memory: { rssMiB: rss / 2 ** 20, heapUsedMiB: heapUsed / 2 ** 20 } })
+        return
       } else {
         if (profiler === undefined) throw new Error('no profile was started')
         const { profile } = await profiler.post('Profiler.stop')
@@ -501,7 +523,7 @@ async function serveAsChild (): Promise<void> {
   }
   process.on('message', (message: { type?: string }) => {
     if (message.type === 'stop') stop()
-    else if (message.type === 'profile-start' || message.type === 'profile-stop') void answer(message as ChildRequest)
+    else if (message.type === 'profile-start' || message.type === 'profile-stop' || message.type === 'memory') void answer(message as ChildRequest)
   })
   process.on('disconnect', stop)
   process.on('SIGTERM', stop)

