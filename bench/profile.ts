@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { projectRoot } from '../src/paths.js'
 import {
   BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, runLoad,
-  startBareProxyProcess, startBenchBackends, startGatewayProcess, tempDir, type Cleanup, type LoadResult, type Profiled as ProfiledProcess
+  startBareProxyProcess, startBenchBackends, startGatewayProcess, tempDir, type Cleanup, type LoadResult, type Profiled
 } from './shared.js'
 
 /**
@@ -93,7 +93,8 @@ function summariseProfile (profile: CpuProfile): ProfileSummary {
   }
 }
 
-interface Profiled { result: LoadResult, summary: ProfileSummary, cpuMs: number }
+/** One server's profiled load: its answers, its profile summed up, and the CPU its process used meanwhile. */
+interface ProfileRun { result: LoadResult, summary: ProfileSummary, cpuMs: number }
 
 async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
@@ -112,7 +113,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     'x-user-id': 'canbo.motcua.01'
   }
 
-  const profile = async (name: string, server: ProfiledProcess & { url: string, pid: number }, paths: string[], requestHeaders: Record<string, string>): Promise<Profiled> => {
+  const profile = async (name: string, server: Profiled & { url: string, pid: number }, paths: string[], requestHeaders: Record<string, string>): Promise<ProfileRun> => {
     const load = async (durationSeconds: number): Promise<LoadResult> => {
       const result = await runLoad({ url: server.url, paths, headers: requestHeaders, connections: options.connections, durationSeconds, signal: stopping })
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCounts)}`)
@@ -132,10 +133,10 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const full = await profile('gateway', gateway, upstreams.personalIds.map((id) => `/api/v1/citizens/${id}`), headers)
   const bare = await profile('bare proxy', bareProxy, upstreams.personalIds.map((id) => `/citizens/${id}`), {})
 
-  const perRequest = (ms: number, of: Profiled): number => 1000 * ms / Math.max(1, of.result.ok)
+  const perRequest = (ms: number, of: ProfileRun): number => 1000 * ms / Math.max(1, of.result.ok)
   const us = (value: number): string => value.toFixed(1)
-  const areaUs = (of: Profiled, name: string): number => perRequest(of.summary.areas.find((area) => area.name === name)?.selfMs ?? 0, of)
-  const busy = (of: Profiled): number => of.summary.totalMs - (of.summary.areas.find((area) => area.name === '(idle)')?.selfMs ?? 0)
+  const areaUs = (of: ProfileRun, name: string): number => perRequest(of.summary.areas.find((area) => area.name === name)?.selfMs ?? 0, of)
+  const busy = (of: ProfileRun): number => of.summary.totalMs - (of.summary.areas.find((area) => area.name === '(idle)')?.selfMs ?? 0)
   const areaNames = [...new Set([...full.summary.areas, ...bare.summary.areas].map((area) => area.name))].filter((name) => name !== '(idle)')
     .map((name) => ({ name, full: areaUs(full, name), bare: areaUs(bare, name) }))
     .sort((a, b) => (b.full - b.bare) - (a.full - a.bare))

@@ -310,9 +310,10 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   }
 }
 
-/** A real gateway process (src/server.ts under this test's TypeScript loader), for tests about processes and signals. */
-export interface GatewayProcess {
-  url: string
+/** A node process of a test, killed at teardown. */
+export interface NodeProcess {
+  name: string
+  pid: number
   output: () => string
   signal: (signal: NodeJS.Signals) => void
   exited: Promise<[number | null, NodeJS.Signals | null]>
@@ -320,12 +321,9 @@ export interface GatewayProcess {
   kill: () => Promise<void>
 }
 
-export async function startGatewayProcess (t: Teardown, env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [...process.execArgv, join(projectRoot, 'src/server.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
+/** `node <args>` with exactly `env` (nothing inherited), started once its output matches `ready`; SIGKILLed at teardown. */
+export async function startNodeProcess (t: Teardown, options: { name: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs?: number }): Promise<NodeProcess & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, options.args, { cwd: projectRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   const kill = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return
@@ -336,13 +334,30 @@ export async function startGatewayProcess (t: Teardown, env: Record<string, stri
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
   let match: RegExpExecArray | null
-  while ((match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(output)) === null) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start: ${output}`)
+  while ((match = options.ready.exec(output)) === null) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${options.name} did not start: ${output}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { url: match[1] as string, output: () => output, signal: (signal) => { child.kill(signal) }, exited, kill }
+  return { name: options.name, pid: child.pid as number, output: () => output, signal: (signal) => { child.kill(signal) }, exited, kill, match }
+}
+
+/** A real gateway process (src/server.ts under this test's TypeScript loader), for tests about processes and signals. */
+export interface GatewayProcess extends NodeProcess {
+  url: string
+}
+
+export const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/
+
+export async function startGatewayProcess (t: Teardown, env: Record<string, string>): Promise<GatewayProcess> {
+  const started = await startNodeProcess(t, {
+    name: 'gateway',
+    args: [...process.execArgv, join(projectRoot, 'src/server.ts')],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    ready: LISTENING
+  })
+  return { ...started, url: started.match[1] as string }
 }
 
 /**

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { projectRoot } from '../src/paths.js'
+import { LISTENING, startNodeProcess, type NodeProcess } from './helper.js'
 
 /**
  * Processes for the scale-out test: gateways and sync workers run from the build (dist/), as production runs
@@ -13,15 +12,6 @@ import { projectRoot } from '../src/paths.js'
 
 interface Teardown {
   teardown (fn: () => unknown): void
-}
-
-export interface NodeProcess {
-  name: string
-  pid: number
-  output: () => string
-  /** SIGKILL, and wait for the exit. */
-  kill: () => Promise<void>
-  exited: Promise<[number | null, NodeJS.Signals | null]>
 }
 
 export interface GatewayProcess extends NodeProcess {
@@ -36,28 +26,11 @@ export async function startBuiltProcess (t: Teardown, options: { name: string, s
   const file = join(projectRoot, 'dist', `${options.script}.js`)
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`)
   const inherited = Object.fromEntries(PASSED_THROUGH.flatMap((name) => process.env[name] === undefined ? [] : [[name, process.env[name] as string]]))
-  const child = spawn(process.execPath, [file], { cwd: projectRoot, env: { ...inherited, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  const kill = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGKILL')
-    await exited
-  }
-  t.teardown(kill)
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
-  let match: RegExpExecArray | null
-  while ((match = options.ready.exec(output)) === null) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${options.name} did not start: ${output}`)
-    await sleep(50)
-  }
-  return { name: options.name, pid: child.pid as number, output: () => output, kill, exited, match }
+  return await startNodeProcess(t, { ...options, args: [file], env: { ...inherited, ...options.env } })
 }
 
 export async function startBuiltGateway (t: Teardown, name: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const started = await startBuiltProcess(t, { name, script: 'src/server', env: { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' }, ready: /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/ })
+  const started = await startBuiltProcess(t, { name, script: 'src/server', env: { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' }, ready: LISTENING })
   return { ...started, url: started.match[1] as string }
 }
 

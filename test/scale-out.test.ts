@@ -7,8 +7,8 @@ import { GENESIS_HASH } from '../src/audit/record.js'
 import { verifyChain } from '../src/audit/reader.js'
 import type { Client } from '../src/auth/grants.js'
 import { openDb, type Db } from '../src/store/db.js'
-import { gatewayProcessEnv, signTestToken, tempFiles, TEST_CLIENTS, TEST_PROCEDURES_KEY, testRedisUrl } from './helper.js'
-import { processesConnectedTo, startBuiltGateway, startBuiltWorker, waitFor, type GatewayProcess, type NodeProcess } from './scale-out-helpers.js'
+import { gatewayProcessEnv, signTestToken, tempFiles, TEST_CLIENTS, TEST_PROCEDURES_KEY, testRedisUrl, type NodeProcess } from './helper.js'
+import { processesConnectedTo, startBuiltGateway, startBuiltWorker, waitFor, type GatewayProcess } from './scale-out-helpers.js'
 import { destinationCitizens, expectedCitizens, populationFeed, workerEnv } from './sync/fixtures.js'
 
 /**
