@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util'
 import type { Client } from '../src/auth/grants.js'
 import { projectRoot } from '../src/paths.js'
 import {
-  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
-  startBenchBackends, startGatewayProcess, type Cleanup, type GatewayProcess, type LoadResult
+  allOk, BENCH_CLIENT, BenchFailure, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, describeMachine, machineRows, markdownTable, median,
+  numberOption, runBenchScript, runLoad, startBenchBackends, startGatewayProcess, type Cleanup, type GatewayProcess, type LoadResult
 } from './shared.js'
 
 /**
@@ -67,23 +67,15 @@ function parseOptions (argv: string[]): Options {
     process.stdout.write(`${USAGE}\n`)
     process.exit(0)
   }
-  const integer = (name: string, text: string, max: number): number => {
-    const value = Number(text)
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be an integer 1…${max} (got ${text})`)
-    return value
-  }
-  const duration = integer('duration', values.duration, 3600)
+  const duration = numberOption('duration', values.duration, 1, 3600)
   return {
-    rounds: integer('rounds', values.rounds, 100),
+    rounds: numberOption('rounds', values.rounds, 1, 100),
     duration,
-    warmup: integer('warmup', values.warmup ?? String(duration), 3600),
-    connections: integer('connections', values.connections, 10_000),
-    ids: integer('ids', values.ids, 5000) // the simulator's default population is 5000 citizens
+    warmup: numberOption('warmup', values.warmup ?? String(duration), 1, 3600),
+    connections: numberOption('connections', values.connections, 1, 10_000),
+    ids: numberOption('ids', values.ids, 1, 5000) // the simulator's default population is 5000 citizens
   }
 }
-
-class UsageError extends Error {}
-class BenchFailure extends Error {}
 
 interface Variant {
   name: 'audit on' | 'audit off'
@@ -120,11 +112,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
 
   // long enough for the whole run, so no token expires under load
   const ttlSeconds = 3600 + (options.rounds * options.duration + options.warmup) * 2
-  const headers = {
-    authorization: `Bearer ${await identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], ttlSeconds)}`,
-    'x-purpose': BENCH_PURPOSE,
-    'x-user-id': 'canbo.motcua.01'
-  }
+  const headers = await benchCallerHeaders(identity, ['citizens.read'], ttlSeconds)
   const paths = upstreams.personalIds.map((personalId) => `/api/v1/citizens/${personalId}`)
 
   // One call each before any load: the gateway answers with the granted fields only.
@@ -139,11 +127,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const round = async (variant: Variant, label: string, durationSeconds: number): Promise<LoadResult> => {
     await sleep(PAUSE_MS)
     const result = await runLoad({ url: variant.gateway.url, paths, headers, connections: options.connections, durationSeconds, signal: stopping })
-    if (stopping.aborted) throw new BenchFailure('interrupted')
-    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
-      throw new BenchFailure(`${label}, ${variant.name}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors ` +
-        `(${result.timeouts} timeouts), ${result.ok} 2xx; responses by status: ${JSON.stringify(result.statusCounts)}`)
-    }
+    allOk(`${label}, ${variant.name}`, result, stopping)
     log(describeRound(label, variant, result))
     return result
   }
@@ -232,20 +216,4 @@ ${roundsTable}
 `
 }
 
-const cleanup = createCleanup()
-const stopping = new AbortController()
-cleanUpOnSignals(cleanup, () => stopping.abort())
-let exitCode = 0
-try {
-  const options = parseOptions(process.argv.slice(2))
-  await run(options, benchServiceUrls(), cleanup, stopping.signal)
-} catch (err) {
-  if (!stopping.signal.aborted) {
-    exitCode = 1
-    if (err instanceof UsageError) process.stderr.write(`${err.message}\n${USAGE}\n`)
-    else if (err instanceof BenchFailure) process.stderr.write(`\nFAILED: ${err.message}\n`)
-    else process.stderr.write(`\nFAILED: ${(err as Error).stack ?? String(err)}\n`)
-  }
-}
-await cleanup.run()
-process.exit(stopping.signal.aborted ? 130 : exitCode)
+await runBenchScript(USAGE, async (cleanup, stopping) => { await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping) })

@@ -10,8 +10,8 @@ import { projectRoot } from '../src/paths.js'
 import { benchmarkJwt, type JwtResult } from './jwt.js'
 import { runPacedLoad } from './paced-load.js'
 import {
-  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, median, runLoad,
-  startBareProxyProcess, startBenchBackends, startGatewayProcess, type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
+  allOk, BENCH_CLIENT, BenchFailure, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, cpuMs, describeMachine, machineRows, markdownTable, median,
+  numberOption, runBenchScript, runLoad, startBareProxyProcess, startBenchBackends, startGatewayProcess, type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
 } from './shared.js'
 
 /**
@@ -58,9 +58,6 @@ interface Options {
   jwtIterations: number
 }
 
-class UsageError extends Error {}
-class BenchFailure extends Error {}
-
 function parseOptions (argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -78,18 +75,13 @@ function parseOptions (argv: string[]): Options {
     process.stdout.write(`${USAGE}\n`)
     process.exit(0)
   }
-  const integer = (name: string, text: string, min: number, max: number): number => {
-    const value = Number(text)
-    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer ${min}…${max} (got ${text})`)
-    return value
-  }
   return {
-    rounds: integer('rounds', values.rounds, 1, 100),
-    duration: integer('duration', values.duration, 1, MAX_DURATION_S),
-    warmup: integer('warmup', values.warmup, 0, MAX_DURATION_S),
-    connections: integer('connections', values.connections, 1, 10_000),
-    ids: integer('ids', values.ids, 1, 5000), // the simulator's default population is 5000 citizens
-    jwtIterations: integer('jwt-iterations', values['jwt-iterations'], 1, 1_000_000)
+    rounds: numberOption('rounds', values.rounds, 1, 100),
+    duration: numberOption('duration', values.duration, 1, MAX_DURATION_S),
+    warmup: numberOption('warmup', values.warmup, 0, MAX_DURATION_S),
+    connections: numberOption('connections', values.connections, 1, 10_000),
+    ids: numberOption('ids', values.ids, 1, 5000), // the simulator's default population is 5000 citizens
+    jwtIterations: numberOption('jwt-iterations', values['jwt-iterations'], 1, 1_000_000)
   }
 }
 
@@ -143,11 +135,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
 
   // long enough for the whole run, so no token expires under load
   const ttlSeconds = 3600 + (options.rounds + 1) * (options.duration + options.warmup) * 10
-  const gatewayHeaders = {
-    authorization: `Bearer ${await identity.sign('VN.BENCH.MOTCUA', ['citizens.read', 'procedures.read'], ttlSeconds)}`,
-    'x-purpose': BENCH_PURPOSE,
-    'x-user-id': 'canbo.motcua.01'
-  }
+  const gatewayHeaders = await benchCallerHeaders(identity, ['citizens.read', 'procedures.read'], ttlSeconds)
   const { personalIds } = upstreams
   const population = new URL(upstreams.populationUrl)
   const procedures = new URL(upstreams.proceduresUrl)
@@ -255,11 +243,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
         connections: options.connections,
         signal: stopping
       })
-    if (stopping.aborted) throw new BenchFailure('interrupted')
-    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
-      throw new BenchFailure(`${label}, ${target.name}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors ` +
-        `(${result.timeouts} timeouts), ${result.ok} 2xx; responses by status: ${JSON.stringify(result.statusCounts)}`)
-    }
+    allOk(`${label}, ${target.name}`, result, stopping)
     log(`${label.padEnd(14)} ${target.name.padEnd(17)} ${figure(result.requestsPerSecond, 0).padStart(7)} req/s  ` +
       `p50 ${figure(result.latencyP50Ms).padStart(7)} ms  p99 ${figure(result.latencyP99Ms).padStart(7)} ms  (${result.ok} responses in ${result.durationSeconds} s)`)
     return result
@@ -399,20 +383,4 @@ ${roundsTable}
 `
 }
 
-const cleanup = createCleanup()
-const stopping = new AbortController()
-cleanUpOnSignals(cleanup, () => stopping.abort())
-let exitCode = 0
-try {
-  const options = parseOptions(process.argv.slice(2))
-  await run(options, benchServiceUrls(), cleanup, stopping.signal)
-} catch (err) {
-  if (!stopping.signal.aborted) {
-    exitCode = 1
-    if (err instanceof UsageError) process.stderr.write(`${err.message}\n${USAGE}\n`)
-    else if (err instanceof BenchFailure) process.stderr.write(`\nFAILED: ${err.message}\n`)
-    else process.stderr.write(`\nFAILED: ${(err as Error).stack ?? String(err)}\n`)
-  }
-}
-await cleanup.run()
-process.exit(stopping.signal.aborted ? 130 : exitCode)
+await runBenchScript(USAGE, async (cleanup, stopping) => { await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping) })

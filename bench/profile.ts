@@ -3,8 +3,8 @@ import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { projectRoot } from '../src/paths.js'
 import {
-  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, cpuMs, createCleanup, describeMachine, machineRows, markdownTable, runLoad,
-  startBareProxyProcess, startBenchBackends, startGatewayProcess, tempDir, type Cleanup, type LoadResult, type Profiled
+  allOk, BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, cpuMs, describeMachine, machineRows, markdownTable, numberOption,
+  runBenchScript, runLoad, startBareProxyProcess, startBenchBackends, startGatewayProcess, tempDir, type Cleanup, type LoadResult, type Profiled
 } from './shared.js'
 
 /**
@@ -107,18 +107,11 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', {
     url: upstreams.populationUrl, username: credentials.username, secret: credentials.secret, connections: 64
   })
-  const headers = {
-    authorization: `Bearer ${await backends.identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], 3600 + options.duration * 10)}`,
-    'x-purpose': BENCH_PURPOSE,
-    'x-user-id': 'canbo.motcua.01'
-  }
+  const headers = await benchCallerHeaders(backends.identity, ['citizens.read'], 3600 + options.duration * 10)
 
   const profile = async (name: string, server: Profiled & { url: string, pid: number }, paths: string[], requestHeaders: Record<string, string>): Promise<ProfileRun> => {
-    const load = async (durationSeconds: number): Promise<LoadResult> => {
-      const result = await runLoad({ url: server.url, paths, headers: requestHeaders, connections: options.connections, durationSeconds, signal: stopping })
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCounts)}`)
-      return result
-    }
+    const load = async (durationSeconds: number): Promise<LoadResult> =>
+      allOk(name, await runLoad({ url: server.url, paths, headers: requestHeaders, connections: options.connections, durationSeconds, signal: stopping }), stopping)
     // warm-up first, so compiling schemas and routes and JIT warm-up stay out of the profile
     await load(WARMUP_S)
     const file = join(dir, `${name.replaceAll(' ', '-')}.cpuprofile`)
@@ -189,24 +182,17 @@ ${selfTable}
   log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}${options.save === undefined ? '' : `; profiles in ${options.save}`}`)
 }
 
-const cleanup = createCleanup()
-const stopping = new AbortController()
-cleanUpOnSignals(cleanup, () => stopping.abort())
-let exitCode = 0
-try {
+await runBenchScript(USAGE, async (cleanup, stopping) => {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, ids: { type: 'string', default: '1000' }, top: { type: 'string', default: '40' }, save: { type: 'string' } }
   })
-  const integer = (name: string, text: string): number => {
-    const value = Number(text)
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${text})\n${USAGE}`)
-    return value
+  const options: Options = {
+    duration: numberOption('duration', values.duration, 1, 3600),
+    connections: numberOption('connections', values.connections, 1, 10_000),
+    ids: numberOption('ids', values.ids, 1, 5000), // the simulator's default population is 5000 citizens
+    top: numberOption('top', values.top, 1, 1000),
+    ...(values.save === undefined ? {} : { save: values.save })
   }
-  await run({ duration: integer('duration', values.duration), connections: integer('connections', values.connections), ids: integer('ids', values.ids), top: integer('top', values.top), ...(values.save === undefined ? {} : { save: values.save }) }, benchServiceUrls(), cleanup, stopping.signal)
-} catch (err) {
-  exitCode = 1
-  if (!stopping.signal.aborted) process.stderr.write(`\nFAILED: ${(err as Error).message}\n`)
-}
-await cleanup.run()
-process.exit(stopping.signal.aborted ? 130 : exitCode)
+  await run(options, benchServiceUrls(), cleanup, stopping)
+})

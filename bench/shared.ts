@@ -85,6 +85,45 @@ export function cleanUpOnSignals (cleanup: Cleanup, stopping: () => void = () =>
   process.on('SIGTERM', onSignal)
 }
 
+/** A wrong command-line option: printed with the script's usage line. */
+export class UsageError extends Error {}
+
+/** The run broke a rule it checks (a non-2xx answer, a chain that does not verify, memory that grew): printed as FAILED. */
+export class BenchFailure extends Error {}
+
+/** The number given for `--name`, within min…max (and whole unless `integer` is false); else a UsageError. */
+export function numberOption (name: string, text: string, min: number, max: number, integer = true): number {
+  const value = Number(text)
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ${min}…${max} (got ${text})`)
+  }
+  return value
+}
+
+/**
+ * A benchmark script's whole run: `body` gets a cleanup stack that also runs on Ctrl-C, and a signal raised then.
+ * The cleanup runs in every case; the process exits 0, or 1 when `body` throws (a UsageError is printed with the
+ * usage line, a BenchFailure as its message, anything else with its stack), or 130 when interrupted.
+ */
+export async function runBenchScript (usage: string, body: (cleanup: Cleanup, stopping: AbortSignal) => Promise<void>): Promise<never> {
+  const cleanup = createCleanup()
+  const stopping = new AbortController()
+  cleanUpOnSignals(cleanup, () => stopping.abort())
+  let exitCode = 0
+  try {
+    await body(cleanup, stopping.signal)
+  } catch (err) {
+    if (!stopping.signal.aborted) {
+      exitCode = 1
+      if (err instanceof UsageError) process.stderr.write(`${err.message}\n${usage}\n`)
+      else if (err instanceof BenchFailure) process.stderr.write(`\nFAILED: ${err.message}\n`)
+      else process.stderr.write(`\nFAILED: ${(err as Error).stack ?? String(err)}\n`)
+    }
+  }
+  await cleanup.run()
+  process.exit(stopping.signal.aborted ? 130 : exitCode)
+}
+
 export async function tempDir (cleanup: Cleanup, prefix: string): Promise<string> {
   cleanup.assertOpen(`a temp dir ${prefix}…`)
   const dir = await mkdtemp(join(tmpdir(), prefix))
@@ -410,7 +449,16 @@ export const BENCH_CLIENT: Client = {
 }
 
 /** The purpose (with a dossier reference) the benchmarks' citizen lookups state in X-Purpose. */
-export const BENCH_PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
+const BENCH_PURPOSE = 'TTHC:000.00.20.H23-230223-0001'
+
+/** What the benchmark client's calls carry: its token with these scopes (valid `ttlSeconds`), the purpose, an official. */
+export async function benchCallerHeaders (identity: BenchIdentity, scopes: string[], ttlSeconds: number): Promise<Record<string, string>> {
+  return {
+    authorization: `Bearer ${await identity.sign(BENCH_CLIENT.clientId, scopes, ttlSeconds)}`,
+    'x-purpose': BENCH_PURPOSE,
+    'x-user-id': 'canbo.motcua.01'
+  }
+}
 
 /** BENCH_DATABASE_URL (a PostgreSQL store instead of PGlite) and BENCH_REDIS_URL (instead of a private redis-server), when set. */
 export function benchServiceUrls (): { databaseUrl?: string, redisUrl?: string } {
@@ -665,6 +713,16 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
     statusCounts,
     durationSeconds: result.duration
   }
+}
+
+/** The round's result when it was not interrupted and every response (one at least) was a 2xx; else a BenchFailure. */
+export function allOk (label: string, result: LoadResult, stopping?: AbortSignal): LoadResult {
+  if (stopping?.aborted === true) throw new BenchFailure('interrupted')
+  if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+    throw new BenchFailure(`${label}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors ` +
+      `(${result.timeouts} timeouts), ${result.ok} 2xx; responses by status: ${JSON.stringify(result.statusCounts)}`)
+  }
+  return result
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util'
 import { projectRoot } from '../src/paths.js'
 import { runPacedLoad } from './paced-load.js'
 import {
-  BENCH_CLIENT, BENCH_PURPOSE, benchGatewayEnv, benchServiceUrls, benchStore, cleanUpOnSignals, createCleanup, describeMachine, machineRows, markdownTable, median, rssMiB, runLoad,
-  startBenchBackends, startGatewayProcess, type Cleanup, type LoadResult, type MemoryAfterGc
+  allOk, BENCH_CLIENT, BenchFailure, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, describeMachine, machineRows, markdownTable, median,
+  numberOption, rssMiB, runBenchScript, runLoad, startBenchBackends, startGatewayProcess, type Cleanup, type LoadResult, type MemoryAfterGc
 } from './shared.js'
 
 /**
@@ -46,49 +46,32 @@ function parseOptions (argv: string[]): Options {
       ids: { type: 'string', default: '1000' }
     }
   })
-  const number = (name: string, text: string, min: number, max: number, integer = true): number => {
-    const value = Number(text)
-    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
-      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ${min}…${max} (got ${text})\n${USAGE}`)
-    }
-    return value
-  }
   return {
-    minutes: number('minutes', values.minutes, 1, 24 * 60),
-    share: number('share', values.share, 0.05, 1, false),
-    interval: number('interval', values.interval, 5, 3600),
-    connections: number('connections', values.connections, 1, 10_000),
-    ids: number('ids', values.ids, 1, 5000)
+    minutes: numberOption('minutes', values.minutes, 1, 24 * 60),
+    share: numberOption('share', values.share, 0.05, 1, false),
+    interval: numberOption('interval', values.interval, 5, 3600),
+    connections: numberOption('connections', values.connections, 1, 10_000),
+    ids: numberOption('ids', values.ids, 1, 5000)
   }
 }
 
-async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<boolean> {
+async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
   const machine = describeMachine()
   const backends = await startBenchBackends(cleanup, { name: 'soak', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
   const store = await benchStore(cleanup, env.databaseUrl)
   const gateway = await startGatewayProcess(cleanup, 'gateway', { audit: true, env: { ...benchGatewayEnv(backends), ...store.env } })
-  const headers = {
-    authorization: `Bearer ${await backends.identity.sign('VN.BENCH.MOTCUA', ['citizens.read'], 3600 + options.minutes * 120)}`,
-    'x-purpose': BENCH_PURPOSE,
-    'x-user-id': 'canbo.motcua.01'
-  }
+  const headers = await benchCallerHeaders(backends.identity, ['citizens.read'], 3600 + options.minutes * 120)
   const paths = backends.upstreams.personalIds.map((id) => `/api/v1/citizens/${id}`)
-  const requireOk = (label: string, result: LoadResult): LoadResult => {
-    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
-      throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} connection errors, ${result.ok} 2xx: ${JSON.stringify(result.statusCounts)}`)
-    }
-    return result
-  }
 
-  const max = requireOk('maximum', await runLoad({ url: gateway.url, paths, headers, connections: options.connections, durationSeconds: MAX_S, signal: stopping }))
+  const max = allOk('maximum', await runLoad({ url: gateway.url, paths, headers, connections: options.connections, durationSeconds: MAX_S, signal: stopping }), stopping)
   const rate = Math.max(1, Math.round(max.requestsPerSecond * options.share))
   log(`maximum ${Math.round(max.requestsPerSecond)} req/s over ${MAX_S} s; soaking at ${rate} req/s for ${options.minutes} min`)
   const paced = async (durationSeconds: number): Promise<LoadResult> => await runPacedLoad({
     url: gateway.url, requests: paths.map((path) => ({ method: 'GET', path })), headers, ratePerSecond: rate, durationSeconds, connections: options.connections, signal: stopping
   })
 
-  requireOk('warm-up', await paced(WARMUP_S))
+  allOk('warm-up', await paced(WARMUP_S), stopping)
   // RSS rises and falls with each garbage collection, by a third or more at this load: what tells a leak is the
   // memory still held right after a full collection, read at the start and at the end of every interval
   const started = await gateway.memoryAfterGc()
@@ -101,7 +84,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     for (let elapsed = 0; elapsed < totalS && !stopping.aborted;) {
       const seconds = Math.min(options.interval, totalS - elapsed)
       const from = samples.length
-      const result = requireOk(`interval ending at ${elapsed + seconds} s`, await paced(seconds))
+      const result = allOk(`interval ending at ${elapsed + seconds} s`, await paced(seconds), stopping)
       elapsed += seconds
       const rss = samples.slice(from)
       const afterGc = await gateway.memoryAfterGc()
@@ -112,7 +95,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   } finally {
     clearInterval(sampler)
   }
-  if (stopping.aborted) throw new Error('interrupted')
+  if (stopping.aborted) throw new BenchFailure('interrupted')
   const startRss = started.rssMiB
   const endRss = intervals.at(-1)?.afterGc.rssMiB ?? Number.NaN
   const change = (endRss - startRss) / startRss
@@ -149,22 +132,7 @@ ${markdownTable(['Interval ends at (s)', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB m
   process.stdout.write(`\n${report}`)
   await writeFile(RESULTS_FILE, report)
   log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
-  return flat
+  if (!flat) throw new BenchFailure(`RSS after a full GC at the end is not within ${RSS_TOLERANCE * 100} % of the start`)
 }
 
-const cleanup = createCleanup()
-const stopping = new AbortController()
-cleanUpOnSignals(cleanup, () => stopping.abort())
-let exitCode = 0
-try {
-  const flat = await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping.signal)
-  if (!flat) {
-    process.stderr.write('\nFAILED: RSS after a full GC at the end is not within 10 % of the start\n')
-    exitCode = 1
-  }
-} catch (err) {
-  exitCode = 1
-  if (!stopping.signal.aborted) process.stderr.write(`\nFAILED: ${(err as Error).message}\n`)
-}
-await cleanup.run()
-process.exit(stopping.signal.aborted ? 130 : exitCode)
+await runBenchScript(USAGE, async (cleanup, stopping) => { await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping) })
