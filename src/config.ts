@@ -11,10 +11,10 @@ import type { StoreConfig } from './store/db.js'
 
 /**
  * The gateway's whole configuration, read once from the environment at start and passed down.
- * Nothing else reads process.env.
+ * Nothing else reads process.env. Exported for the tests that check deployment files against it.
  */
 
-const ENV_SCHEMA = {
+export const ENV_SCHEMA = {
   type: 'object',
   properties: {
     HOST: { type: 'string', minLength: 1, default: 'localhost' },

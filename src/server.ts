@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { demoBanner, startDemo, type Demo } from './demo.js'
+import { GATEWAY_GRACE_MS } from './grace.js'
 
 /** The only place that listens: reads the environment, starts demo upstreams if asked, serves, drains on exit. */
 
@@ -31,10 +32,9 @@ if (demo !== undefined && config.sector.database === undefined) await demo.seed(
  * `not-ready` problem (plugins/external/under-pressure.ts). Then the store, Redis and the sync worker close, and
  * the process exits 0 — or 1 if all that takes longer than the grace period (a second signal exits at once).
  */
-const GRACE_MS = 10_000
 // close-with-grace reports a timeout or a failed close through this logger
 const graceLogger = { error: (message: unknown) => { app.log.error(message instanceof Error ? { err: message } : {}, message instanceof Error ? 'close failed' : String(message)) } }
-closeWithGrace({ delay: GRACE_MS, logger: graceLogger }, async ({ signal, err }) => {
+closeWithGrace({ delay: GATEWAY_GRACE_MS, logger: graceLogger }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
   else app.log.info({ signal }, 'closing: draining in-flight requests')
   await app.close()

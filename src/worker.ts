@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.js'
+import { WORKER_GRACE_MS } from './grace.js'
 import { buildWorker } from './worker-app.js'
 
 /** `npm run worker`: runs the nightly syncs until SIGTERM, then lets the run in hand stop after its page. */
@@ -19,7 +20,7 @@ if (config.syncs.redis === undefined) {
 
 const worker = await buildWorker(config)
 await worker.ready()
-closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+closeWithGrace({ delay: WORKER_GRACE_MS }, async ({ signal, err }) => {
   if (err !== undefined) worker.log.error({ err }, 'closing after an uncaught error')
   else worker.log.info({ signal }, 'closing: the run in hand stops after its current page')
   await worker.close()

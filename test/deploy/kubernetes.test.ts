@@ -19,10 +19,10 @@ import { validate as namespaceSchema } from 'kubernetes-models/_schemas/IoK8sApi
 import { validate as secretSchema } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Secret'
 import { validate as serviceSchema } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Service'
 import t from 'tap'
-import ts from 'typescript'
 import YAML from 'yaml'
 import { loadGrantsFile } from '../../src/auth/grants.js'
-import { loadConfig } from '../../src/config.js'
+import { ENV_SCHEMA, loadConfig } from '../../src/config.js'
+import { GATEWAY_GRACE_MS, WORKER_GRACE_MS } from '../../src/grace.js'
 import { projectRoot } from '../../src/paths.js'
 
 // No cluster here: every manifest is checked against the Kubernetes OpenAPI schemas (kubernetes-models), then the
@@ -99,48 +99,10 @@ function unknownFields (schema: (data: unknown) => boolean, doc: unknown): strin
   return unknown
 }
 
-/** The names (and `pattern`s) of src/config.ts's env JSON Schema, read from its source: the module keeps it private. */
-async function envSchemaProperties (): Promise<Map<string, { pattern?: string }>> {
-  const source = ts.createSourceFile('config.ts', await readFile(join(projectRoot, 'src', 'config.ts'), 'utf8'), ts.ScriptTarget.Latest, true)
-  const unwrap = (node: ts.Expression): ts.Expression =>
-    ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node) ? unwrap(node.expression) : node
-  const nameOf = (name: ts.PropertyName): string | undefined => ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined
-  const member = (object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined => {
-    const found = object.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && nameOf(p.name) === name)
-    return found === undefined ? undefined : unwrap(found.initializer)
-  }
-  let properties: ts.ObjectLiteralExpression | undefined
-  const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === 'ENV_SCHEMA' && node.initializer !== undefined) {
-      const schema = unwrap(node.initializer)
-      const found = ts.isObjectLiteralExpression(schema) ? member(schema, 'properties') : undefined
-      if (found !== undefined && ts.isObjectLiteralExpression(found)) properties = found
-    }
-    ts.forEachChild(node, visit)
-  }
-  visit(source)
-  if (properties === undefined) throw new Error('src/config.ts: no `const ENV_SCHEMA = { properties: { … } }` found')
-  const names = new Map<string, { pattern?: string }>()
-  for (const property of properties.properties) {
-    if (!ts.isPropertyAssignment(property)) continue
-    const name = nameOf(property.name)
-    if (name === undefined) continue
-    const definition = unwrap(property.initializer)
-    const pattern = ts.isObjectLiteralExpression(definition) ? member(definition, 'pattern') : undefined
-    names.set(name, pattern !== undefined && ts.isStringLiteralLike(pattern) ? { pattern: pattern.text } : {})
-  }
-  return names
-}
-
-/** A number constant of a source file (shutdown grace periods live in server.ts and worker.ts, not in config). */
-async function sourceNumber (file: string, pattern: RegExp): Promise<number> {
-  const match = pattern.exec(await readFile(join(projectRoot, file), 'utf8'))
-  if (match === null) throw new Error(`${file}: ${String(pattern)} not found`)
-  return Number((match[1] as string).replaceAll('_', ''))
-}
-
 const manifests = await loadManifests()
-const schemaProperties = await envSchemaProperties()
+// the variables src/config.ts reads, with their `pattern`s
+const schemaProperties = new Map<string, { pattern?: string }>(Object.entries(ENV_SCHEMA.properties)
+  .map(([name, definition]) => [name, 'pattern' in definition ? { pattern: definition.pattern } : {}]))
 
 function find<T> (kind: string, name: string): T {
   const found = manifests.find(({ doc }) => doc.kind === kind && doc.metadata?.name === name)
@@ -345,17 +307,15 @@ t.test('probes: readiness on /readyz?scope=local, liveness and startup on /healt
 })
 
 t.test('shutdown: the grace period outlasts the preStop sleep plus the process\'s own drain', async (t) => {
-  const gatewayGraceMs = await sourceNumber('src/server.ts', /const GRACE_MS = ([\d_]+)/)
   const preStop = containerOf(gateway).lifecycle?.preStop
   const sleepSeconds = preStop?.sleep?.seconds ??
     Number(/^sleep$/.test(preStop?.exec?.command?.[0] ?? '') ? preStop?.exec?.command?.[1] : NaN)
   t.ok(sleepSeconds >= 3, `preStop sleeps ${sleepSeconds} s while the endpoint leaves the Service`)
   const gatewayPeriod = podSpec(gateway).terminationGracePeriodSeconds ?? 30
-  t.ok(gatewayPeriod * 1000 > sleepSeconds * 1000 + gatewayGraceMs,
-    `gateway: ${gatewayPeriod} s > ${sleepSeconds} s preStop + ${gatewayGraceMs} ms GRACE_MS`)
-  const workerGraceMs = await sourceNumber('src/worker.ts', /closeWithGrace\(\{ delay: ([\d_]+)/)
+  t.ok(gatewayPeriod * 1000 > sleepSeconds * 1000 + GATEWAY_GRACE_MS,
+    `gateway: ${gatewayPeriod} s > ${sleepSeconds} s preStop + ${GATEWAY_GRACE_MS} ms grace (src/grace.ts)`)
   const workerPeriod = podSpec(worker).terminationGracePeriodSeconds ?? 30
-  t.ok(workerPeriod * 1000 > workerGraceMs, `worker: ${workerPeriod} s > its ${workerGraceMs} ms close delay`)
+  t.ok(workerPeriod * 1000 > WORKER_GRACE_MS, `worker: ${workerPeriod} s > its ${WORKER_GRACE_MS} ms close delay`)
 })
 
 t.test('the Service, HPA, PDBs and NetworkPolicies select the pods they are meant for', async (t) => {
