@@ -11,6 +11,7 @@ import schemas, { domainFormats, finiteNumbers } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
+import disclosure from './plugins/app/disclosure.js'
 import sector from './plugins/app/sector.js'
 import syncs from './plugins/app/syncs.js'
 import store from './plugins/app/store.js'
@@ -93,6 +94,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
   await app.register(responseCache, { config: config.cache })
   await app.register(serviceCatalogue)
+  // the one step every answer passes through: the grant's rows and fields, and the data subjects for the audit
+  await app.register(disclosure)
   // in demo mode the sync worker runs here too; in production `npm run worker` runs it apart
   await app.register(syncs, { config: config.syncs, worker: config.syncs.embeddedWorker })
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })

@@ -58,6 +58,8 @@ export const ENV_SCHEMA = {
     REDIS_TLS: { type: 'boolean' },
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
     RATE_LIMIT_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:rl:' },
+    VERIFY_ATTEMPTS_PER_SUBJECT: { type: 'integer', minimum: 1, maximum: 10000, default: 10 },
+    VERIFY_SUBJECT_WINDOW_S: { type: 'integer', minimum: 60, maximum: 2592000, default: 86400 },
     CACHE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._{}-]{1,64}$', default: 'lgsp:cache:' },
     PROCEDURES_CACHE_TTL_S: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://[^\\s]+$' },
@@ -139,6 +141,8 @@ interface RawEnv {
   REDIS_TLS?: boolean
   RATE_LIMIT_PER_MINUTE: number
   RATE_LIMIT_PREFIX: string
+  VERIFY_ATTEMPTS_PER_SUBJECT: number
+  VERIFY_SUBJECT_WINDOW_S: number
   CACHE_PREFIX: string
   PROCEDURES_CACHE_TTL_S: number
   DATABASE_URL?: string
@@ -202,6 +206,8 @@ export interface RateLimitConfig {
   redis?: RedisTarget
   prefix: string
   defaultPerMinute: number
+  /** Verifications of one personal id by one client per window (citizens.verify): the oracle bound. */
+  verifyPerSubject: { attempts: number, windowSeconds: number }
 }
 
 /** The response cache of reference data (plugins/app/response-cache.ts); datasets take their TTL from their declaration. */
@@ -393,7 +399,8 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     rateLimit: {
       ...(redis === undefined ? {} : { redis }),
       prefix: raw.RATE_LIMIT_PREFIX,
-      defaultPerMinute: raw.RATE_LIMIT_PER_MINUTE
+      defaultPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+      verifyPerSubject: { attempts: raw.VERIFY_ATTEMPTS_PER_SUBJECT, windowSeconds: raw.VERIFY_SUBJECT_WINDOW_S }
     },
     cache: { prefix: raw.CACHE_PREFIX, proceduresTtlSeconds: raw.PROCEDURES_CACHE_TTL_S },
     store: raw.DATABASE_URL !== undefined

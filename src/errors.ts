@@ -28,12 +28,15 @@ export const PROBLEM_KINDS = {
   GW_ERR_FORBIDDEN: { status: 403, slug: 'forbidden', title: 'Not granted' },
   GW_ERR_PURPOSE_REQUIRED: { status: 403, slug: 'purpose-required', title: 'Purpose of use required' },
   GW_ERR_PURPOSE_NOT_GRANTED: { status: 403, slug: 'purpose-not-granted', title: 'Purpose of use not granted' },
+  GW_ERR_FILTER_NOT_GRANTED: { status: 403, slug: 'filter-not-granted', title: 'Filter not granted' },
+  GW_ERR_SUBJECT_REQUIRED: { status: 403, slug: 'subject-required', title: 'Data subject required' },
   GW_ERR_NOT_FOUND: { status: 404, slug: 'not-found', title: 'Resource not found' },
   GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
   GW_ERR_METHOD_NOT_ALLOWED: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },
   GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, slug: 'payload-too-large', title: 'Request body too large' },
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
   GW_ERR_RATE_LIMITED: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
+  GW_ERR_VERIFY_ATTEMPTS: { status: 429, slug: 'verify-attempts-exceeded', title: 'Too many verifications of one person' },
   GW_ERR_BAD_REQUEST: { status: 400, slug: 'bad-request', title: 'Bad request' },
   GW_ERR_INTERNAL: { status: 500, slug: 'internal', title: 'Internal error' },
   GW_ERR_UPSTREAM: { status: 502, slug: 'upstream-error', title: 'Upstream system error' },
@@ -56,6 +59,10 @@ export const PurposeRequiredError = createError('GW_ERR_PURPOSE_REQUIRED', 'Serv
 export const PurposeNotGrantedError = createError('GW_ERR_PURPOSE_NOT_GRANTED', 'Purpose %s is not granted to this client for %s', 403)
 export const RateLimitUnavailableError = createError('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; personal-data services are refused until it is back', 503)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'The gateway\'s store cannot be reached; retry later', 503)
+/** A list filter on a field the grant does not disclose: filtering would reveal the field bit by bit. */
+export const FilterNotGrantedError = createError('GW_ERR_FILTER_NOT_GRANTED', '%s', 403)
+/** The grant's rows need the data subject named (`rows.subject: required`): no listing of a whole register. */
+export const SubjectRequiredError = createError('GW_ERR_SUBJECT_REQUIRED', 'Your grant of %s only answers lists that name their data subject: send %s', 403)
 export const NotFoundError = createError('GW_ERR_NOT_FOUND', '%s', 404)
 /** Runs cannot be queued: no Redis configured (syncs disabled), or Redis cannot be reached. */
 export const SyncsUnavailableError = createError('GW_ERR_SYNCS_UNAVAILABLE', '%s', 503)
@@ -73,6 +80,13 @@ export interface WithHeaders {
 
 export function rateLimitedError (limit: number, windowSeconds: number, service: string, retryAfterSeconds: number): Error & WithHeaders {
   return Object.assign(new RateLimitedBase(limit, windowSeconds, service), { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
+
+const VerifyAttemptsBase = createError('GW_ERR_VERIFY_ATTEMPTS', 'At most %d verifications of one person per %d s; retry later', 429)
+
+/** The per-subject verification limit: a verify-only client cannot find a person's details by trying values. */
+export function verifyAttemptsError (limit: number, windowSeconds: number, retryAfterSeconds: number): Error & WithHeaders {
+  return Object.assign(new VerifyAttemptsBase(limit, windowSeconds), { headers: { 'retry-after': String(retryAfterSeconds) } })
 }
 
 const OverloadedBase = createError('GW_ERR_OVERLOADED', 'The gateway is overloaded and sheds load; retry after %d s', 503)

@@ -4,6 +4,20 @@
  * The API's own services are fixed here; each declared sector dataset adds one (`sector.<sector>.<dataset>.read`).
  */
 
+/** A list filter of a service: the record field it reads decides whether a grant may use it. */
+export interface ServiceFilter {
+  /** The query parameter. */
+  name: string
+  /** The top-level record field it compares (what filtering by it reveals). */
+  field: string
+  /** Filters by the data subject (a personal id): the request's own subject. */
+  subject?: boolean
+  /** An equality filter a grant may fix (`rows.match`); records are checked against it with valueOf. */
+  matchable?: boolean
+  /** The value a fixed filter compares, when it is not the field itself (e.g. a nested code). */
+  valueOf?: (record: object) => unknown
+}
+
 export interface ServiceDefinition {
   title: string
   personalData: boolean
@@ -11,15 +25,33 @@ export interface ServiceDefinition {
   schema: string
   /** Fields a filtered record always keeps: they identify it, and the caller sent or asked by them. */
   keyFields?: readonly string[]
+  /** The filters of its list operation, if any. */
+  filters?: readonly ServiceFilter[]
+  /** The personal ids a record of this service is about (recorded as the audit's data subjects). */
+  subjectsOf?: (record: object) => unknown[]
+}
+
+interface DossierLike { applicant?: { kind: string, id: string }, receivingAgency?: { code: string } }
+
+const DOSSIER_FILTERS: readonly ServiceFilter[] = [
+  { name: 'personalId', field: 'applicant', subject: true },
+  { name: 'status', field: 'status' },
+  { name: 'from', field: 'receivedAt' },
+  { name: 'to', field: 'receivedAt' },
+  { name: 'receivingAgencyCode', field: 'receivingAgency', matchable: true, valueOf: (record) => (record as DossierLike).receivingAgency?.code }
+]
+const dossierSubjects = (record: object): unknown[] => {
+  const { applicant } = record as DossierLike
+  return applicant?.kind === 'citizen' ? [applicant.id] : []
 }
 
 export const API_SERVICES: Readonly<Record<string, ServiceDefinition>> = {
-  'citizens.read': { title: 'Look up a citizen in the national population database', personalData: true, schema: 'Citizen' },
+  'citizens.read': { title: 'Look up a citizen in the national population database', personalData: true, schema: 'Citizen', subjectsOf: (record) => [(record as { personalId?: string }).personalId] },
   'citizens.verify': { title: 'Verify identity details against the national population database', personalData: true, schema: 'CitizenVerifyResult' },
   'procedures.read': { title: 'Read the administrative-procedure catalogue of the one-stop system', personalData: false, schema: 'Procedure' },
   // a dossier names its applicant: personal data, so a purpose is needed and only granted fields leave
-  'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'] },
-  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'] }
+  'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects },
+  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects }
 }
 
 /** The services of one gateway: the API's own and those of its declared datasets. */
@@ -32,7 +64,7 @@ export interface ServiceRegistry {
   filterFields<T extends object> (record: T, fields: readonly string[] | undefined, service: string): Partial<T>
 }
 
-const DEFAULT_KEY_FIELDS: readonly string[] = ['personalId']
+export const DEFAULT_KEY_FIELDS: readonly string[] = ['personalId']
 
 export function serviceRegistry (more: Readonly<Record<string, ServiceDefinition>> = {}): ServiceRegistry {
   const clash = Object.keys(more).find((name) => Object.hasOwn(API_SERVICES, name))

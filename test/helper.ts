@@ -43,7 +43,7 @@ export const TEST_CLIENTS: Client[] = [
     clientId: 'VN.TEST.FULL',
     name: 'Client granted every citizen field',
     status: 'active',
-    grants: [{ service: 'citizens.read', purposes: ['TTHC'] }, { service: 'citizens.verify', purposes: ['TTHC'] }]
+    grants: [{ service: 'citizens.read', purposes: ['TTHC'] }, { service: 'citizens.verify', purposes: ['TTHC'], mismatchDetail: true }]
   },
   {
     clientId: 'VN.TEST.LIMITED',

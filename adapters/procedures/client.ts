@@ -165,6 +165,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
       const json = await list(`/hoso${query({
         madoituong: dossierQuery.personalId,
         loaidoituong: dossierQuery.personalId === undefined ? undefined : 1,
+        macoquantiepnhan: dossierQuery.receivingAgencyCode,
         trangthai: statusCode,
         tungay: bound(dossierQuery.from, 'start', 'from'),
         denngay: bound(dossierQuery.to, 'end', 'to'),
@@ -176,6 +177,9 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
       for (const dossier of page.items) {
         if (dossierQuery.personalId !== undefined && (dossier.applicant.kind !== 'citizen' || dossier.applicant.id !== dossierQuery.personalId)) {
           throw new UpstreamError(UPSTREAM, `dossier ${dossier.dossierCode} of another applicant in a list by personal id`)
+        }
+        if (dossierQuery.receivingAgencyCode !== undefined && dossier.receivingAgency.code !== dossierQuery.receivingAgencyCode) {
+          throw new UpstreamError(UPSTREAM, `dossier ${dossier.dossierCode} of agency ${dossier.receivingAgency.code} in a list of ${dossierQuery.receivingAgencyCode}`)
         }
         if (dossierQuery.status !== undefined && dossier.status !== dossierQuery.status) {
           throw new UpstreamError(UPSTREAM, `dossier ${dossier.dossierCode} in status ${dossier.status} in a list of ${dossierQuery.status}`)

@@ -106,6 +106,8 @@ export interface DossierQuery {
   /** The citizen applicant's personal id. */
   personalId?: string
   status?: DossierStatus
+  /** Only dossiers received by this agency (electronic code, e.g. `000.00.20.H23`). */
+  receivingAgencyCode?: string
   /** Earliest receivedAt, inclusive: ISO 8601 date-time with offset, or a date (its first second, Vietnam time). */
   from?: string
   /** Latest receivedAt, inclusive: ISO 8601 date-time with offset, or a date (its last second, Vietnam time). */

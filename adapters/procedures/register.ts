@@ -24,6 +24,8 @@ export interface DossierFilter {
   applicantKind?: 'citizen' | 'business'
   applicantId?: string
   status?: DossierStatus
+  /** The receiving agency's electronic code. */
+  receivingAgencyCode?: string
   /** Inclusive bounds on receivedAt, `yyyyMMddHHmmss`. */
   from?: string
   to?: string
@@ -131,6 +133,7 @@ export class DossierRegister {
         if (filter.applicantId !== undefined && dossier.applicant.id !== filter.applicantId) continue
         if (filter.applicantKind !== undefined && dossier.applicant.kind !== filter.applicantKind) continue
         if (filter.status !== undefined && dossier.status !== filter.status) continue
+        if (filter.receivingAgencyCode !== undefined && dossier.receivingAgency.code !== filter.receivingAgencyCode) continue
         yield dossier
       }
     }

@@ -26,7 +26,8 @@ import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '..
  *        tukhoa: words that must all occur in code, name or field; coquan: part of CoQuanThucHien; both
  *        case- and accent-insensitive → 200 {DuLieu: ThuTuc[], ConTro?}, ordered by MaTTHC
  *   GET  /api/hoso/{MaHoSo}             → 200 HoSo | 404
- *   GET  /api/hoso?madoituong=&loaidoituong=&trangthai=&tungay=&denngay=&con_tro=&sobanghi=
+ *   GET  /api/hoso?madoituong=&loaidoituong=&macoquantiepnhan=&trangthai=&tungay=&denngay=&con_tro=&sobanghi=
+ *        macoquantiepnhan: the receiving agency's electronic code (MaCoQuanTiepNhan)
  *        tungay/denngay: inclusive bounds on NgayTiepNhan → 200 {DuLieu: HoSo[], ConTro?}, ordered by
  *        NgayTiepNhan then MaHoSo
  *   POST /api/hoso/{MaHoSo}/trangthai   {TrangThaiHoSo, MaCanBo?, NoiDungXuLy?, SoThuTuMongDoi?}
@@ -100,6 +101,7 @@ const portalTimeText = { type: 'string', pattern: '^[0-9]{14}$' } as const
 interface ProcedureQuery { tukhoa?: string, coquan?: string, con_tro?: string, sobanghi: number }
 interface DossierListQuery {
   madoituong?: string
+  macoquantiepnhan?: string
   loaidoituong?: 1 | 2
   trangthai?: number
   tungay?: string
@@ -232,6 +234,7 @@ export async function startProceduresSimulator (options: ProceduresSimulatorOpti
         properties: {
           madoituong: { type: 'string', minLength: 1, maxLength: 20 },
           loaidoituong: { type: 'integer', enum: [1, 2] },
+          macoquantiepnhan: { type: 'string', minLength: 1, maxLength: 40 },
           trangthai: { type: 'integer' },
           tungay: portalTimeText,
           denngay: portalTimeText,
@@ -257,6 +260,7 @@ export async function startProceduresSimulator (options: ProceduresSimulatorOpti
       ...(query.madoituong === undefined ? {} : { applicantId: query.madoituong }),
       ...(query.loaidoituong === undefined ? {} : { applicantKind: query.loaidoituong === 1 ? 'citizen' : 'business' }),
       ...(status === undefined ? {} : { status }),
+      ...(query.macoquantiepnhan === undefined ? {} : { receivingAgencyCode: query.macoquantiepnhan }),
       ...(query.tungay === undefined ? {} : { from: query.tungay }),
       ...(query.denngay === undefined ? {} : { to: query.denngay }),
       ...(after === undefined ? {} : { after }),

@@ -5,10 +5,21 @@ import { readSchemas } from '../plugins/app/schemas.js'
 
 /** Clients and what each may do: the types, the read interface the auth hook needs, and the grants-file loader. */
 
+/** Which records a grant reaches (schemas/GrantRows.json), enforced in the upstream query. */
+export interface GrantRows {
+  /** `required`: lists must name their data subject; `allowed`: may filter by it though the field is not disclosed. */
+  subject?: 'required' | 'allowed'
+  /** List filters the grant fixes, by filter name (e.g. `receivingAgencyCode`). */
+  match?: Record<string, string>
+}
+
 export interface ClientGrant {
   service: string
   purposes?: string[]
   fields?: string[]
+  rows?: GrantRows
+  /** citizens.verify: answer which fields differ. */
+  mismatchDetail?: boolean
   rateLimitPerMinute?: number
 }
 

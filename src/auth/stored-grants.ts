@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Queryable, Db } from '../store/db.js'
-import type { Client, ClientGrant, GrantStore } from './grants.js'
+import type { Client, ClientGrant, GrantRows, GrantStore } from './grants.js'
 
 /**
  * Clients and grants kept in the store, written by the admin API. Every gateway caches a client for
@@ -25,12 +25,12 @@ interface ClientRow {
   status: Client['status']
   admin: boolean
   rateLimitPerMinute: number | null
-  grants: Array<{ service: string, purposes: string[] | null, fields: string[] | null, rateLimitPerMinute: number | null }>
+  grants: Array<{ service: string, purposes: string[] | null, fields: string[] | null, rows: GrantRows | null, mismatchDetail: boolean, rateLimitPerMinute: number | null }>
 }
 
 const SELECT_CLIENTS = `SELECT c.client_id AS "clientId", c.name, c.status, c.admin, c.rate_limit_per_minute AS "rateLimitPerMinute",
   COALESCE((SELECT json_agg(json_build_object('service', g.service, 'purposes', g.purposes, 'fields', g.fields,
-      'rateLimitPerMinute', g.rate_limit_per_minute) ORDER BY g.service)
+      'rows', g.rows, 'mismatchDetail', g.mismatch_detail, 'rateLimitPerMinute', g.rate_limit_per_minute) ORDER BY g.service)
     FROM grants g WHERE g.client_id = c.client_id), '[]'::json) AS grants
   FROM clients c`
 
@@ -45,16 +45,20 @@ function clientFromRow (row: ClientRow): Client {
       service: grant.service,
       ...(grant.purposes === null ? {} : { purposes: grant.purposes }),
       ...(grant.fields === null ? {} : { fields: grant.fields }),
+      ...(grant.rows === null ? {} : { rows: grant.rows }),
+      ...(grant.mismatchDetail ? { mismatchDetail: true } : {}),
       ...(grant.rateLimitPerMinute === null ? {} : { rateLimitPerMinute: grant.rateLimitPerMinute })
     }))
   }
 }
 
 async function writeGrant (tx: Queryable, clientId: string, grant: ClientGrant): Promise<void> {
-  await tx.query(`INSERT INTO grants (client_id, service, purposes, fields, rate_limit_per_minute) VALUES ($1, $2, $3, $4, $5)
+  await tx.query(`INSERT INTO grants (client_id, service, purposes, fields, rows, mismatch_detail, rate_limit_per_minute)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (client_id, service) DO UPDATE SET purposes = EXCLUDED.purposes, fields = EXCLUDED.fields,
-      rate_limit_per_minute = EXCLUDED.rate_limit_per_minute`,
-  [clientId, grant.service, grant.purposes ?? null, grant.fields ?? null, grant.rateLimitPerMinute ?? null])
+      rows = EXCLUDED.rows, mismatch_detail = EXCLUDED.mismatch_detail, rate_limit_per_minute = EXCLUDED.rate_limit_per_minute`,
+  [clientId, grant.service, grant.purposes ?? null, grant.fields ?? null, grant.rows === undefined ? null : JSON.stringify(grant.rows),
+    grant.mismatchDetail === true, grant.rateLimitPerMinute ?? null])
 }
 
 async function writeClient (tx: Queryable, client: Client, replace: boolean): Promise<boolean> {

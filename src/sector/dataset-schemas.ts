@@ -49,6 +49,15 @@ export function datasetServices (datasets: readonly DatasetDeclaration[]): Recor
     title: declaration.title,
     personalData: hasPersonalData(declaration),
     schema: recordSchemaId(declaration),
-    keyFields: [declaration.idField]
+    keyFields: [declaration.idField],
+    filters: declaration.filters.map((filter) => ({
+      name: filter.name,
+      field: filter.field,
+      ...(filter.field === declaration.personalData.subjectIdField && filter.operator === 'eq' ? { subject: true } : {}),
+      ...(filter.operator === 'eq' ? { matchable: true } : {})
+    })),
+    ...(declaration.personalData.subjectIdField === undefined
+      ? {}
+      : { subjectsOf: (record: object) => [(record as Record<string, unknown>)[declaration.personalData.subjectIdField as string]] })
   }]))
 }

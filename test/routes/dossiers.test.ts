@@ -28,7 +28,7 @@ t.test('a dossier needs a purpose, and the audit names its applicant', async (t)
 t.test('a person\'s dossiers, filtered by status and period, reduced to the grant\'s fields', async (t) => {
   const clients = TEST_CLIENTS.map((client) => client.clientId !== 'VN.TEST.MOTCUA'
     ? client
-    : { ...client, grants: client.grants.map((grant) => grant.service === 'dossiers.read' ? { ...grant, fields: ['procedureCode', 'status', 'receivedAt'] } : grant) })
+    : { ...client, grants: client.grants.map((grant) => grant.service === 'dossiers.read' ? { ...grant, fields: ['procedureCode', 'status', 'receivedAt'], rows: { subject: 'allowed' as const } } : grant) })
   const gateway = await buildTestGateway(t, { clients })
   const applicant = gateway.simulator.population.citizenAt(0)
   const expected = gateway.procedures.register.dossiers().filter((dossier) => dossier.applicant.id === applicant.personalId)

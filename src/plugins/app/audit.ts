@@ -17,19 +17,9 @@ declare module 'fastify' {
     /** The upstream system the route reads from or writes to, for the audit record. */
     upstream?: string
   }
-  interface FastifyRequest {
-    /** Personal ids whose data this call touched, beyond a `personalId` in the path, query or body. */
-    dataSubjects: string[] | null
-  }
 }
 
 const PERSONAL_ID = /^[0-9]{12}$/
-
-/** Adds personal ids the handler disclosed (e.g. the applicants of a list of dossiers). */
-export function addDataSubjects (request: FastifyRequest, personalIds: Iterable<string>): void {
-  request.dataSubjects ??= []
-  for (const id of personalIds) if (PERSONAL_ID.test(id)) request.dataSubjects.push(id)
-}
 
 function subjectsOf (request: FastifyRequest): string[] {
   const subjects = new Set(request.dataSubjects)
@@ -38,6 +28,12 @@ function subjectsOf (request: FastifyRequest): string[] {
     if (typeof id === 'string' && PERSONAL_ID.test(id)) subjects.add(id)
   }
   return [...subjects]
+}
+
+/** A successful answer of a personal-data service that the disclosure step never saw. */
+function undisclosed (request: FastifyRequest, reply: FastifyReply): boolean {
+  const service = request.routeOptions.config.service
+  return service !== undefined && reply.statusCode < 300 && !request.disclosed && request.server.services.isPersonalData(service)
 }
 
 function isAudited (request: FastifyRequest): boolean {
@@ -67,13 +63,18 @@ function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
 
 export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
   const writer = createAuditWriter(app.store, { maxBatch, onCommit: app.metrics?.observeAuditCommit })
-  app.decorateRequest('dataSubjects', null)
   // Records still waiting when the server closes are written before the store closes.
   app.addHook('onClose', async () => { await writer.drain() })
   if (!enabled) return
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (!isAudited(request)) return payload
+    if (undisclosed(request, reply)) {
+      // a bug, caught before it leaks: personal data must pass the disclosure step (fields, rows, subjects)
+      request.log.error({ route: request.routeOptions.url }, 'personal-data answer did not pass the disclosure step')
+      reply.code(500).type('application/problem+json')
+      payload = JSON.stringify(problemFor(request, PROBLEM_KINDS.GW_ERR_INTERNAL, 'Internal error'))
+    }
     try {
       await writer.append(entryOf(request, reply))
       return payload
@@ -85,4 +86,4 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
         'The audit store is unavailable: no data is disclosed without an audit record. Retry later.'))
     }
   })
-}, { name: 'audit', dependencies: ['store', 'auth'] })
+}, { name: 'audit', dependencies: ['store', 'auth', 'disclosure'] })

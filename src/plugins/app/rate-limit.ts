@@ -1,8 +1,19 @@
+import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import type { RateLimitConfig } from '../../config.js'
-import { RateLimitUnavailableError, rateLimitedError } from '../../errors.js'
+import { RateLimitUnavailableError, rateLimitedError, verifyAttemptsError } from '../../errors.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts one verification of `personalId` by the caller and refuses (429 `verify-attempts-exceeded`) past the
+     * per-subject limit: the second limit that keeps citizens.verify from being an oracle.
+     */
+    countSubjectVerification (request: FastifyRequest, personalId: string): Promise<void>
+  }
+}
 
 const WINDOW_MS = 60_000
 
@@ -26,6 +37,26 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
     skipOnError: false
   })
   const check = app.createRateLimit()
+
+  const { attempts, windowSeconds } = config.verifyPerSubject
+  // the key names the person by a digest, not the id: Redis holds counters, not personal data
+  const subjectKeys = new WeakMap<FastifyRequest, string>()
+  const checkSubject = app.createRateLimit({
+    max: attempts,
+    timeWindow: windowSeconds * 1000,
+    keyGenerator: (request) => `verify|${request.caller?.clientId ?? ''}|${subjectKeys.get(request) ?? ''}`
+  })
+  app.decorate('countSubjectVerification', async (request: FastifyRequest, personalId: string) => {
+    subjectKeys.set(request, createHash('sha256').update(personalId).digest('base64url').slice(0, 22))
+    let result
+    try {
+      result = await checkSubject(request)
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
+      throw new RateLimitUnavailableError()
+    }
+    if (!result.isAllowed && result.isExceeded) throw verifyAttemptsError(attempts, windowSeconds, Math.max(1, result.ttlInSeconds))
+  })
 
   app.addHook('onRequest', async (request, reply) => {
     const service = request.routeOptions.config.service

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Client, ClientGrant } from '../../../auth/grants.js'
 import { NotFoundError, validationError, type FieldError } from '../../../errors.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { grantProblems } from '../../../privacy/grant-rules.js'
 import type { ServiceRegistry } from '../../../services.js'
 import { SECURITY } from '../../shared.js'
 
@@ -12,10 +13,9 @@ const SERVICE = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$', 
 
 type Registration = Omit<Client, 'clientId'>
 
-function unknownServices (services: ServiceRegistry, grants: ReadonlyArray<Pick<ClientGrant, 'service'>>, pointer: (index: number) => string, location: FieldError['in']): FieldError[] {
-  return grants.flatMap((grant, index) => services.get(grant.service) === undefined
-    ? [{ in: location, pointer: pointer(index), detail: `is not a service of this gateway (${services.names.join(', ')})` }]
-    : [])
+/** Grants naming services this gateway lacks, or rows and options their service cannot honour. */
+function invalidGrants (services: ServiceRegistry, grants: readonly ClientGrant[], pointer: (index: number, inside: string) => FieldError): FieldError[] {
+  return grants.flatMap((grant, index) => grantProblems(services, grant).map((problem) => ({ ...pointer(index, problem.pointer), detail: problem.detail })))
 }
 
 export default async function clientRoutes (app: FastifyInstance): Promise<void> {
@@ -63,7 +63,7 @@ export default async function clientRoutes (app: FastifyInstance): Promise<void>
       }
     }
   }, async (request, reply) => {
-    const errors = unknownServices(app.services, request.body.grants, (index) => `/grants/${index}/service`, 'body')
+    const errors = invalidGrants(app.services, request.body.grants, (index, inside) => ({ in: 'body', pointer: `/grants/${index}${inside}`, detail: '' }))
     const services = request.body.grants.map((grant) => grant.service)
     services.forEach((service, index) => {
       if (services.indexOf(service) !== index) errors.push({ in: 'body', pointer: `/grants/${index}/service`, detail: 'is granted twice' })
@@ -87,7 +87,8 @@ export default async function clientRoutes (app: FastifyInstance): Promise<void>
     }
   }, async (request) => {
     const { clientId, service } = request.params
-    const errors = unknownServices(app.services, [{ service }], () => '/service', 'params')
+    const errors = invalidGrants(app.services, [{ service, ...request.body }],
+      (_, inside) => inside === '/service' ? { in: 'params', pointer: '/service', detail: '' } : { in: 'body', pointer: inside, detail: '' })
     if (errors.length > 0) throw validationError(errors)
     if (!await app.clients.putGrant(clientId, { service, ...request.body })) throw new NotFoundError(`No client ${clientId}`)
     return await app.clients.findClient(clientId)

@@ -28,7 +28,7 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
   }, async (request) => {
     const citizen = await app.population.findCitizenByPersonalId(request.params.personalId, callContext(request))
     if (citizen === undefined) throw new NotFoundError('No citizen has this personal id')
-    return app.services.filterFields(citizen, request.caller?.grant?.fields, 'citizens.read')
+    return app.disclosure.records(request, [citizen])[0]
   })
 
   app.post<{ Body: IdentityClaim }>('/citizens/verify', {
@@ -39,7 +39,7 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
       tags: ['citizens'],
       operationId: 'verifyCitizen',
       summary: 'Check identity details against the population database',
-      description: 'Grant `citizens.verify`. Answers whether name, birth date and (optionally) gender match the record of the personal id, and which do not. Discloses nothing else. A birth year or gender that contradicts the personal id itself is a 400.',
+      description: 'Grant `citizens.verify`. Answers whether name, birth date and (optionally) gender match the record of the personal id; which fields differ (`mismatches`) only when the grant has `mismatchDetail`. Discloses nothing else; an unknown personal id is a plain `match: false`. One client may verify one person a limited number of times per window (`VERIFY_ATTEMPTS_PER_SUBJECT` per `VERIFY_SUBJECT_WINDOW_S`), then 429 `verify-attempts-exceeded`. A birth year or gender that contradicts the personal id itself is a 400.',
       body: { $ref: 'CitizenVerifyRequest#' },
       response: {
         200: { description: 'The comparison', $ref: 'CitizenVerifyResult#' },
@@ -50,9 +50,12 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
     const claim = request.body
     const contradictions = contradictionsWithPersonalId(claim)
     if (contradictions.length > 0) throw validationError(contradictions)
+    await app.countSubjectVerification(request, claim.personalId)
     const citizen = await app.population.findCitizenByPersonalId(claim.personalId, callContext(request))
-    if (citizen === undefined) return { match: false, mismatches: ['personalId'] }
-    const mismatches = identityMismatches(citizen, claim)
-    return { match: mismatches.length === 0, mismatches }
+    const mismatches = citizen === undefined ? ['personalId'] : identityMismatches(citizen, claim)
+    const match = mismatches.length === 0
+    // which fields differ is itself disclosure: only a grant that says so gets it
+    const result = request.caller?.grant?.mismatchDetail === true ? { match, mismatches } : { match }
+    return app.disclosure.answer(request, result, [claim.personalId])
   })
 }

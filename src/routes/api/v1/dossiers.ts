@@ -1,27 +1,38 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { IllegalTransitionError, SequenceMismatchError, type Dossier, type DossierStatus } from '../../../../adapters/procedures/port.js'
 import { conflictError, NotFoundError, PROBLEM_KINDS } from '../../../errors.js'
-import { addDataSubjects } from '../../../plugins/app/audit.js'
 import { problemFor, problemResponses, readdressed, type Problem } from '../../../plugins/app/problem-details.js'
 import type { IdempotencyKey } from '../../../store/idempotency.js'
 import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
 
 /** Dossiers of the one-stop system. They name their applicant, so they are personal data: purpose, fields, audit. */
 
+type DossierListQuery = {
+  personalId?: string
+  status?: DossierStatus
+  receivingAgencyCode?: string
+  from?: string
+  to?: string
+  cursor?: string
+  limit: number
+}
+
 const STATUS_ROUTE = 'POST /api/v1/dossiers/:dossierCode/status'
 // one pattern rather than anyOf[date, date-time], so a bad value is one error, not three
 const DATE_OR_TIME = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$' }
 
-function disclose (request: FastifyRequest, service: string, dossiers: Dossier[]): Array<Partial<Dossier>> {
-  addDataSubjects(request, dossiers.filter((dossier) => dossier.applicant.kind === 'citizen').map((dossier) => dossier.applicant.id))
-  return dossiers.map((dossier) => request.server.services.filterFields(dossier, request.caller?.grant?.fields, service))
-}
-
-/** Sends a kept answer again, marked as a replay; a problem carries this request's id and instance, not the first's. */
+/**
+ * Sends a kept answer again, marked as a replay. A dossier is kept as the upstream gave it and disclosed again under
+ * the grant in force now (fields, rows, data subjects); a problem carries this request's id and instance.
+ */
 function replay (request: FastifyRequest, reply: FastifyReply, statusCode: number, response: unknown): FastifyReply {
-  reply.header('idempotent-replayed', 'true').code(statusCode)
-  if (statusCode < 400) return reply.send(response)
-  return reply.type('application/problem+json').send(readdressed(request, response as Problem))
+  reply.header('idempotent-replayed', 'true')
+  if (statusCode < 400) {
+    const dossier = response as Dossier
+    if (!request.server.disclosure.reachable(request, dossier)) throw new NotFoundError(`No dossier ${dossier.dossierCode}`)
+    return reply.code(statusCode).send(request.server.disclosure.records(request, [dossier])[0])
+  }
+  return reply.code(statusCode).type('application/problem+json').send(readdressed(request, response as Problem))
 }
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
@@ -39,11 +50,12 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     }
   }, async (request) => {
     const dossier = await app.procedures.getDossier(request.params.dossierCode, callContext(request))
-    if (dossier === undefined) throw new NotFoundError(`No dossier ${request.params.dossierCode}`)
-    return disclose(request, 'dossiers.read', [dossier])[0]
+    // outside the grant's rows reads as absent: a 403 would confirm the dossier exists
+    if (dossier === undefined || !app.disclosure.reachable(request, dossier)) throw new NotFoundError(`No dossier ${request.params.dossierCode}`)
+    return app.disclosure.records(request, [dossier])[0]
   })
 
-  app.get<{ Querystring: { personalId?: string, status?: DossierStatus, from?: string, to?: string, cursor?: string, limit: number } }>('/dossiers', {
+  app.get<{ Querystring: DossierListQuery }>('/dossiers', {
     config: { service: 'dossiers.read', upstream: 'procedures' },
     schema: {
       security: SECURITY,
@@ -51,13 +63,14 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       tags: ['dossiers'],
       operationId: 'listDossiers',
       summary: 'Dossiers of a person, a status or a period',
-      description: 'Grant `dossiers.read` with a purpose. Ordered by reception time. `from`/`to` bound the reception time, inclusive: a date (whole day, Vietnam time) or a date-time with offset.',
+      description: 'Grant `dossiers.read` with a purpose. Ordered by reception time. `from`/`to` bound the reception time, inclusive: a date (whole day, Vietnam time) or a date-time with offset. A filter may only read a field the grant discloses (`from`/`to`: `receivedAt`, `status`, `receivingAgencyCode`: `receivingAgency`, `personalId`: `applicant` — or any grant with `rows.subject`), else 403 `filter-not-granted`; a grant with `rows.subject: required` answers only lists by `personalId` (else 403 `subject-required`), and one with `rows.match` only the dossiers it fixes (e.g. its own agency\'s).',
       querystring: {
         type: 'object',
         additionalProperties: false,
         properties: {
           personalId: { $ref: 'PersonalId#' },
           status: { $ref: 'DossierStatus#' },
+          receivingAgencyCode: { type: 'string', pattern: '^[A-Z0-9.]{1,40}$', description: 'The receiving agency\'s electronic code', examples: ['000.00.20.H23'] },
           from: { ...DATE_OR_TIME, examples: ['2025-07-01'] },
           to: { ...DATE_OR_TIME, examples: ['2025-12-31T17:00:00+07:00'] },
           cursor: CURSOR,
@@ -67,16 +80,18 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       response: { 200: { description: 'A page of dossiers', $ref: 'DossierPage#' }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
     }
   }, async (request) => {
-    const { personalId, status, from, to, cursor, limit } = request.query
+    const { personalId, status, receivingAgencyCode, from, to, cursor, limit } = app.disclosure.listQuery(request, request.query)
     const page = await app.procedures.listDossiers({
       limit,
       ...(personalId === undefined ? {} : { personalId }),
       ...(status === undefined ? {} : { status }),
+      ...(receivingAgencyCode === undefined ? {} : { receivingAgencyCode }),
       ...(from === undefined ? {} : { from }),
       ...(to === undefined ? {} : { to }),
       ...(cursor === undefined ? {} : { cursor })
     }, callContext(request))
-    return { ...page, items: disclose(request, 'dossiers.read', page.items) }
+    // asking for a person's dossiers is an access to that person's data, even when there are none
+    return { ...page, items: app.disclosure.records(request, page.items, [personalId]) }
   })
 
   app.post<{ Params: { dossierCode: string }, Body: { status: DossierStatus, note?: string, expectedSequence?: number } }>('/dossiers/:dossierCode/status', {
@@ -117,7 +132,12 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     let dossier: Dossier | undefined
     try {
       const context = callContext(request)
-      dossier = await app.procedures.changeDossierStatus(dossierCode, { ...request.body, ...(context.officialId === undefined ? {} : { officialId: context.officialId }) }, context)
+      // a grant limited to some dossiers (rows.match) may only change those: read first, absent if outside
+      const current = request.caller?.grant?.rows?.match === undefined ? undefined : await app.procedures.getDossier(dossierCode, context)
+      const outside = current !== undefined ? !app.disclosure.reachable(request, current) : request.caller?.grant?.rows?.match !== undefined
+      dossier = outside
+        ? undefined
+        : await app.procedures.changeDossierStatus(dossierCode, { ...request.body, ...(context.officialId === undefined ? {} : { officialId: context.officialId }) }, context)
     } catch (err) {
       if (err instanceof IllegalTransitionError || err instanceof SequenceMismatchError) {
         const extensions = err instanceof IllegalTransitionError ? { allowedStatuses: err.allowed } : {}
@@ -132,8 +152,8 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       await keep(404, problemFor(request, PROBLEM_KINDS.GW_ERR_NOT_FOUND, detail))
       throw new NotFoundError(detail)
     }
-    const [disclosed] = disclose(request, 'dossiers.write', [dossier])
-    await keep(200, disclosed)
-    return disclosed
+    // kept as the upstream answered: a replay is disclosed again under the grant in force then
+    await keep(200, dossier)
+    return app.disclosure.records(request, [dossier])[0]
   })
 }

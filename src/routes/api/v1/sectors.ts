@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { datasetKey, hasPersonalData, serviceName, type DatasetDeclaration, type SectorRecord } from '../../../../adapters/sector/port.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { datasetKey, hasPersonalData, serviceName, type DatasetDeclaration } from '../../../../adapters/sector/port.js'
 import { NotFoundError } from '../../../errors.js'
-import { addDataSubjects } from '../../../plugins/app/audit.js'
 import { problemResponses } from '../../../plugins/app/problem-details.js'
 import { cacheHeaders, cachedAnswer } from '../../../plugins/app/response-cache.js'
 import { datasetCacheTtl } from '../../../cache/policy.js'
@@ -38,14 +37,6 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
     return cached ? await cachedAnswer(reply, cacheKey(`sector/${key}/${name}`, parameters), ttlSeconds, load) : await load()
   }
 
-  function disclose (request: FastifyRequest, records: SectorRecord[], asked?: unknown): SectorRecord[] {
-    if (subjectField !== undefined) {
-      const subjects = records.map((record) => record[subjectField])
-      addDataSubjects(request, [...subjects, asked].filter((id): id is string => typeof id === 'string'))
-    }
-    return records.map((record) => app.services.filterFields(record, request.caller?.grant?.fields, service) as SectorRecord)
-  }
-
   app.get<{ Params: { id: string | number } }>(`/sectors/${declaration.sector}/${declaration.dataset}/:id`, {
     config,
     schema: {
@@ -64,8 +55,9 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
   }, async (request, reply) => {
     const { id } = request.params
     const record = await answer(reply, 'get', { id }, async () => await app.sector.getRecord(declaration, id, callContext(request)))
-    if (record === undefined) throw new NotFoundError(`No record ${String(request.params.id)} in ${key}`)
-    return disclose(request, [record])[0]
+    // outside the grant's rows reads as absent: a 403 would confirm the record exists
+    if (record === undefined || !app.disclosure.reachable(request, record)) throw new NotFoundError(`No record ${String(request.params.id)} in ${key}`)
+    return app.disclosure.records(request, [record])[0]
   })
 
   app.get<{ Querystring: ListQuerystring }>(`/sectors/${declaration.sector}/${declaration.dataset}`, {
@@ -74,7 +66,7 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
       ...common,
       operationId: `list${operation}`,
       summary: `Search ${declaration.title}`,
-      description: `${access} Every filter given must match; records come ordered by \`${declaration.idField}\`.`,
+      description: `${access} Every filter given must match; records come ordered by \`${declaration.idField}\`. A filter may only read a field the grant discloses (the data subject's also under a grant with \`rows.subject\`), else 403 \`filter-not-granted\`; \`rows.subject: required\` answers only lists by the subject, \`rows.match\` fixes filters.`,
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -90,12 +82,12 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
       response: { 200: { description: 'A page of records', ...(cached ? { headers: cacheHeaders() } : {}), $ref: `${pageSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
     }
   }, async (request, reply) => {
-    const { cursor, limit, ...filters } = request.query
+    const { cursor, limit, ...filters } = app.disclosure.listQuery(request, request.query)
     const page = await answer(reply, 'list', { ...filters, cursor, limit },
       async () => await app.sector.listRecords(declaration, { limit, filters, ...(cursor === undefined ? {} : { cursor }) }, callContext(request)))
     // searching by a person is an access to that person's data, even when nothing is found
     const asked = subjectField === undefined ? undefined : declaration.filters.find((filter) => filter.field === subjectField && filter.operator === 'eq')
-    return { ...page, items: disclose(request, page.items, asked === undefined ? undefined : filters[asked.name]) }
+    return { ...page, items: app.disclosure.records(request, page.items, asked === undefined ? [] : [filters[asked.name]]) }
   })
 }
 
