@@ -48,7 +48,6 @@ const FIXED_RATE_SHARE = 0.5
 // the simulator's clock window is ±5 min; a round must finish inside it
 const MAX_DURATION_S = 240
 
-
 interface Options {
   rounds: number
   duration: number

@@ -26,7 +26,6 @@ const WARMUP_S = 5
 
 interface Options { duration: number, connections: number, ids: number, top: number, save?: string }
 
-
 interface CallFrame { functionName: string, url: string, lineNumber: number }
 interface ProfileNode { id: number, callFrame: CallFrame, children?: number[] }
 interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[], startTime: number, endTime: number }

@@ -693,7 +693,7 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
       setupClient (client) { client.setRequests(requests((nextClient++ * step) % all.length)) }
     }, (err, finished) => {
       options.signal?.removeEventListener('abort', stop) // a run of many rounds would pile up listeners on one signal
-      if (err !== null && err !== undefined) reject(err as Error); else resolve(finished)
+      if (err !== null && err !== undefined) reject(err); else resolve(finished)
     })
     const stop = (): void => { instance.stop() }
     options.signal?.addEventListener('abort', stop, { once: true })

@@ -30,7 +30,6 @@ const WARMUP_S = 30
 const RSS_TOLERANCE = 0.1
 const RSS_SAMPLE_MS = 5000
 
-
 interface Options { minutes: number, share: number, interval: number, connections: number, ids: number }
 
 interface Interval { endsAtS: number, result: LoadResult, rss: { median: number, min: number, max: number }, afterGc: MemoryAfterGc }

@@ -4,7 +4,7 @@ import { buildTestGateway } from './helper.js'
 const PROBLEM = /^application\/problem\+json/
 
 t.test('unknown route is a 404 problem', async (t) => {
-  const { app, headers } = await buildTestGateway(t)
+  const { app } = await buildTestGateway(t)
   const res = await app.inject({ method: 'GET', url: '/api/v1/nothing-here?x=1' })
   t.equal(res.statusCode, 404)
   t.match(res.headers['content-type'], PROBLEM)
@@ -61,7 +61,7 @@ t.test('validation problems name every failing field with a JSON pointer', async
 })
 
 t.test('an unexpected error is a 500 problem that hides its details', async (t) => {
-  const { app, headers } = await buildTestGateway(t)
+  const { app } = await buildTestGateway(t)
   app.get('/boom', async () => { throw new Error('secret internal state at /srv/app.js:12') })
   const res = await app.inject({ method: 'GET', url: '/boom' })
   t.equal(res.statusCode, 500)
@@ -71,7 +71,7 @@ t.test('an unexpected error is a 500 problem that hides its details', async (t) 
 })
 
 t.test('X-Request-Id is accepted when well-formed, generated otherwise, and always echoed', async (t) => {
-  const { app, headers } = await buildTestGateway(t)
+  const { app } = await buildTestGateway(t)
   let res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'motcua-2025-000123' } })
   t.equal(res.headers['x-request-id'], 'motcua-2025-000123')
 

@@ -2,7 +2,6 @@ import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '.
 import type { Db, Queryable } from '../../src/store/db.js'
 import type { Position } from './cursor.js'
 import { columnOf, SQL_COLUMN, SQL_TABLE, type DatasetDeclaration, type FieldSchema, type SqlSource } from './declaration.js'
-import type { AppliedFilter } from './filters.js'
 import type { DatasetSource, SourcePage } from './source.js'
 
 /**

@@ -264,4 +264,3 @@ export function syntheticHealthFacilities ({ seed = 2025, count = 240 }: { seed?
     }
   }).sort((a, b) => compareIds(a.facilityCode, b.facilityCode))
 }
-

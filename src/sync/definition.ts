@@ -59,5 +59,4 @@ export interface SyncDefinition<R = unknown> {
 }
 
 /** A sync of any record type, as lists of syncs hold them (each definition is consistent in itself). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySyncDefinition = SyncDefinition<any>

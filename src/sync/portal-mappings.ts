@@ -11,7 +11,7 @@ export async function loadPortalMappings (db: Queryable): Promise<PortalMappings
     await db.query('INSERT INTO portal_mappings (table_name, version, entries) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [table, mapping.version, JSON.stringify(mapping.entries)])
   }
   const rows = await db.query<{ table_name: keyof PortalMappings, version: string, entries: Record<string, string> }>(
-    `SELECT DISTINCT ON (table_name) table_name, version, entries FROM portal_mappings ORDER BY table_name, created_at DESC, version DESC`)
+    'SELECT DISTINCT ON (table_name) table_name, version, entries FROM portal_mappings ORDER BY table_name, created_at DESC, version DESC')
   const mappings = { ...DEFAULT_MAPPINGS }
   for (const row of rows) mappings[row.table_name] = { version: row.version, entries: row.entries }
   const problems = mappingProblems(mappings)

@@ -88,7 +88,7 @@ function jwksServer (t: Test, initial: { keys: object[] }): Promise<{ url: strin
   })
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
-      t.teardown(() => new Promise((done) => server.close(done)))
+      t.teardown(() => new Promise((resolve) => server.close(resolve)))
       const { port } = server.address() as AddressInfo
       resolve({ url: `http://127.0.0.1:${port}/jwks.json`, hits: () => hits, serve: (next) => { jwks = next } })
     })

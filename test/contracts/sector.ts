@@ -90,7 +90,7 @@ function sampleValue (records: readonly SectorRecord[], filter: FilterDeclaratio
 }
 
 const ids = (records: readonly SectorRecord[], idField: string): Array<string | number> => records.map((record) => record[idField] as string | number)
-const hasDiacritics = (text: string): boolean => /[^\u0000-\u007f]/.test(text)
+const hasDiacritics = (text: string): boolean => /[^\p{ASCII}]/u.test(text)
 
 function validationOf (t: Test, error: unknown, pointer: string, message: string): void {
   t.match(error, { code: 'GW_ERR_VALIDATION', statusCode: 400, errors: [{ in: 'query', pointer }] }, message)

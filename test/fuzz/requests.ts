@@ -220,7 +220,7 @@ const STATUS = (statuses: number[], why: string): Expectation => ({ why, accepts
 const CLIENT_ERROR = (why: string): Expectation => ({ why, accepts: (status) => status >= 400 && status < 500 })
 
 const BAD_JSON = ['{', '{"status":', '[1,2', "{'status':'received'}", 'nul', '{"a":1}}', '{"a":1,}', '\u0000', '"unterminated', '{"a":NaN}',
-  '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}', '{"a":"\\ud800"', '[' .repeat(3000) + ']'.repeat(2999)]
+  '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}', '{"a":"\\ud800"', '['.repeat(3000) + ']'.repeat(2999)]
 const BAD_CONTENT_TYPES = ['text/plain', 'application/xml', 'text/xml; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/octet-stream', 'application/jsonp', 'image/png']
 const BAD_PERCENT = ['%', '%E0%A4%A', '%zz', 'abc%', '%C0%AF', '%FF%FE']
 const ODD_QUERY_NAMES = ['__proto__', 'constructor', 'limit[]', 'a[b]', 'toString', '', ' ', 'cursor\u0000', 'Limit', 'LIMIT', 'q;x']

@@ -126,6 +126,7 @@ export const NASTY_STRINGS: readonly string[] = [
   "admin'--", '" OR ""="', '1 UNION SELECT NULL, NULL--', '$1', '?', '::text', 'E\'\\x00\'',
   '../../../../etc/passwd', '..\\..\\..\\windows\\win.ini', '..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f%2e%2e%2f', '....//....//etc/passwd',
   '/etc/passwd%00.json', 'file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/',
+  // eslint-disable-next-line no-template-curly-in-string -- '${7*7}' is a template-injection probe, meant literally
   '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '${7*7}', '{{7*7}}', '#{7*7}', '__proto__', 'constructor', 'prototype',
   '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', ']]>', '</SoDinhDanh><SoDinhDanh>001099000001',
   '&lt;&amp;', '\u0000', 'a\u0000b', '\u0007\u0008\u001b[31m', '\r\nX-Injected: yes', '\t', ' ', '   leading and trailing   ',

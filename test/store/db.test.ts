@@ -77,7 +77,7 @@ for (const driver of storeDrivers()) {
     const db = await driver.open(t)
     await db.query(`INSERT INTO audit_records (seq, recorded_at, request_id, method, route, status, latency_ms, prev_hash, hash)
       VALUES (1, now(), 'r-1', 'GET', '/x', 200, 1, repeat('0', 64), repeat('1', 64))`)
-    await t.rejects(db.query("UPDATE audit_records SET status = 500 WHERE seq = 1"), { message: /append-only/ })
+    await t.rejects(db.query('UPDATE audit_records SET status = 500 WHERE seq = 1'), { message: /append-only/ })
     await t.rejects(db.query('DELETE FROM audit_records WHERE seq = 1'), { message: /append-only/ })
     await t.rejects(db.query('TRUNCATE audit_records'), { message: /append-only/ })
     t.same(await db.query('SELECT status FROM audit_records'), [{ status: 200 }])

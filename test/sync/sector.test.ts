@@ -36,7 +36,7 @@ for (const driver of storeDrivers()) {
       FROM shared_sector_records s JOIN land_parcels p ON p.parcel_id = s.record_id WHERE s.dataset = 'land/parcels'`)
     t.same(copied, { n: total, same: total })
 
-    await db.query("UPDATE land_parcels SET area_m2 = area_m2 + 1 WHERE parcel_id = (SELECT min(parcel_id) FROM land_parcels)")
+    await db.query('UPDATE land_parcels SET area_m2 = area_m2 + 1 WHERE parcel_id = (SELECT min(parcel_id) FROM land_parcels)')
     const second = await runSync(sync, { db, runId: 'sector-2', trigger: 'schedule' })
     t.match(second, { read: total, written: 1 }, 'the whole dataset read again, the one changed record written')
 
