@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
 import { loggerOptions } from './logger.js'
 import swagger from './plugins/external/swagger.js'
 import loadShedding from './plugins/external/under-pressure.js'
@@ -87,14 +87,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(schemas)
   await app.register(population, { config: config.population })
   await app.register(procedures, { config: config.procedures })
-  await app.register(redis, { ...(config.rateLimit.redis === undefined ? {} : { target: config.rateLimit.redis }) })
+  await app.register(redis, { ...(config.redis.target === undefined ? {} : { target: config.redis.target }) })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
   await app.register(responseCache, { config: config.cache })
   await app.register(serviceCatalogue)
   // in demo mode the sync worker runs here too; in production `npm run worker` runs it apart
-  await app.register(syncs, { config: config.syncs, worker: config.syncs.embeddedWorker })
+  await app.register(syncs, { config: config.syncs, ...(config.redis.target === undefined ? {} : { redis: config.redis.target }), worker: config.syncs.embeddedWorker })
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → (queue dashboard: its cookie as bearer token) → JWT, grant and purpose →

@@ -21,7 +21,7 @@ import { validate as serviceSchema } from 'kubernetes-models/_schemas/IoK8sApiCo
 import t from 'tap'
 import YAML from 'yaml'
 import { loadGrantsFile } from '../../src/auth/grants.js'
-import { ENV_SCHEMA, loadConfig } from '../../src/config.js'
+import { ENV_SCHEMA, loadConfig } from '../../src/config/index.js'
 import { GATEWAY_GRACE_MS, WORKER_GRACE_MS } from '../../src/grace.js'
 import { projectRoot } from '../../src/paths.js'
 

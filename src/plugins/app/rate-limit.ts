@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
-import type { RateLimitConfig } from '../../config.js'
+import type { RateLimitConfig } from '../../config/rate-limit.js'
 import { RateLimitUnavailableError, rateLimitedError } from '../../errors.js'
 
 const WINDOW_MS = 60_000

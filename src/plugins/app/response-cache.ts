@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { createResponseCache, type ResponseCache } from '../../cache/response-cache.js'
-import type { CacheConfig } from '../../config.js'
+import type { CacheConfig } from '../../config/cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
