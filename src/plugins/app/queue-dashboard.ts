@@ -5,8 +5,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { decodeJwt } from 'jose'
 import { SyncsUnavailableError } from '../../errors.js'
-import { SECURITY } from '../../routes/shared.js'
-import { problemResponses } from './problem-details.js'
+import { problemResponses } from '../../routes/support/problems.js'
+import { SECURITY } from '../../routes/support/schemas.js'
 import { SYNCS_DISABLED } from './syncs.js'
 
 /**
