@@ -21,6 +21,7 @@ import idempotency from './plugins/app/idempotency.js'
 import redis from './plugins/app/redis.js'
 import rateLimits from './plugins/app/rate-limit.js'
 import responseCache from './plugins/app/response-cache.js'
+import dashboardCookie from './plugins/app/dashboard-cookie.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
@@ -30,7 +31,7 @@ import sectorRoutes from './routes/api/v1/sectors.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
-import queueDashboard, { dashboardCookie, DASHBOARD_PATH } from './plugins/app/queue-dashboard.js'
+import queueDashboard, { DASHBOARD_PATH } from './routes/admin/queue-dashboard.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

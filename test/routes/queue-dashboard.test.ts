@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { DASHBOARD_COOKIE } from '../../src/plugins/app/queue-dashboard.js'
+import { DASHBOARD_COOKIE } from '../../src/plugins/app/dashboard-cookie.js'
 import { buildTestGateway, signTestToken } from '../helper.js'
 
 async function admin (): Promise<Record<string, string>> {
