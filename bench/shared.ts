@@ -606,14 +606,14 @@ async function serveAsChild (): Promise<void> {
       if (!stopping) await send({ type: 'ready', urls: { 'bare-proxy': proxy.url }, personalIds: [] })
     } else if (spec.role === 'worker') {
       const { buildWorker } = await import('../src/worker-app.js')
-      const { loadConfig } = await import('../src/config.js')
+      const { loadConfig } = await import('../src/config/index.js')
       const worker = await buildWorker(loadConfig(spec.env))
       close = () => worker.close()
       await worker.ready()
       if (!stopping) await send({ type: 'ready', urls: {}, personalIds: [] })
     } else {
       const { buildApp } = await import('../src/app.js')
-      const { loadConfig } = await import('../src/config.js')
+      const { loadConfig } = await import('../src/config/index.js')
       const app = await buildApp(loadConfig(spec.env), { audit: spec.audit })
       close = () => app.close()
       await app.listen({ host: '127.0.0.1', port: 0 })

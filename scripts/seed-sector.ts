@@ -1,5 +1,5 @@
 import { seedSectorTables } from '../adapters/sector/seed.js'
-import { loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config/index.js'
 import { openDb } from '../src/store/db.js'
 
 /**

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
 import { loggerOptions } from './logger.js'
 import swagger from './plugins/external/swagger.js'
 import loadShedding from './plugins/external/under-pressure.js'
@@ -22,6 +22,7 @@ import idempotency from './plugins/app/idempotency.js'
 import redis from './plugins/app/redis.js'
 import rateLimits from './plugins/app/rate-limit.js'
 import responseCache from './plugins/app/response-cache.js'
+import dashboardCookie from './plugins/app/dashboard-cookie.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
@@ -31,7 +32,7 @@ import sectorRoutes from './routes/api/v1/sectors.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
-import queueDashboard, { dashboardCookie, DASHBOARD_PATH } from './plugins/app/queue-dashboard.js'
+import queueDashboard, { DASHBOARD_PATH } from './routes/admin/queue-dashboard.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,7 +89,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(schemas)
   await app.register(population, { config: config.population })
   await app.register(procedures, { config: config.procedures })
-  await app.register(redis, { ...(config.rateLimit.redis === undefined ? {} : { target: config.rateLimit.redis }) })
+  await app.register(redis, { ...(config.redis.target === undefined ? {} : { target: config.redis.target }) })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
@@ -97,7 +98,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // the one step every answer passes through: the grant's rows and fields, and the data subjects for the audit
   await app.register(disclosure)
   // in demo mode the sync worker runs here too; in production `npm run worker` runs it apart
-  await app.register(syncs, { config: config.syncs, worker: config.syncs.embeddedWorker })
+  await app.register(syncs, { config: config.syncs, ...(config.redis.target === undefined ? {} : { redis: config.redis.target }), worker: config.syncs.embeddedWorker })
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → (queue dashboard: its cookie as bearer token) → JWT, grant and purpose →

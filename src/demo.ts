@@ -5,7 +5,7 @@ import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/
 import { sectorSeedData, seedSectorTables } from '../adapters/sector/seed.js'
 import { startSectorRestSimulator, type SectorRestSimulator } from '../adapters/sector/simulator.js'
 import type { Queryable } from './store/db.js'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
 import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 import { describeRedis, type RedisTarget } from './redis/target.js'
@@ -41,20 +41,20 @@ export async function startDemo (config: Config): Promise<Demo> {
   const health = await startSectorRestSimulator({ apiKey: healthKey, host: '127.0.0.1', port: 0 })
   const portalCredentials = { username: 'lgsp-demo', password: randomBytes(24).toString('base64url') }
   const portal = await startNationalPortalSimulator({ credentials: portalCredentials, host: '127.0.0.1', port: 0 })
-  const redis = config.rateLimit.redis === undefined ? await startPrivateRedis() : undefined
+  const redis = config.redis.target === undefined ? await startPrivateRedis() : undefined
   // also makes the demo key and JWKS on first start, before the gateway reads them
   const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
   // a Redis configured (any topology) is used as it is; else the private redis-server, one node
-  const target: RedisTarget | undefined = config.rateLimit.redis ?? (redis === undefined ? undefined : { topology: 'single', url: redis.url })
+  const target: RedisTarget | undefined = config.redis.target ?? (redis === undefined ? undefined : { topology: 'single', url: redis.url })
   return {
     config: {
       ...config,
       population: { ...config.population, url: population.url, ...credentials },
       procedures: { ...config.procedures, url: procedures.url, apiKey: proceduresKey },
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
-      rateLimit: { ...config.rateLimit, ...(target === undefined ? {} : { redis: target }) },
+      redis: target === undefined ? {} : { target },
       sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } },
-      syncs: { ...config.syncs, ...(target === undefined ? {} : { redis: target }), portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } }
+      syncs: { ...config.syncs, portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } }
     },
     population,
     procedures,
@@ -79,7 +79,7 @@ export async function startDemo (config: Config): Promise<Demo> {
 export function demoBanner (gatewayUrl: string, demo: Demo): string {
   const ids = [0, 1, 2].map((index) => demo.population.population.citizenAt(index))
   const [first] = ids
-  const target = demo.config.rateLimit.redis
+  const target = demo.config.redis.target
   const redisLine = target === undefined
     ? '  Redis          none found (install redis-server, or set REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): rate limits are per process'
     : `  Redis          ${describeRedis(target)}${demo.redis === undefined ? '' : ' (private redis-server)'}`
@@ -95,7 +95,7 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  Sector data    land/parcels, enterprise/registrations (tables in the demo store); health/facilities ${demo.health.url} (REST simulator)`,
     `  DVC portal     ${demo.portal.url} (national public-service portal simulator; the dossier-status sync pushes here)`,
     redisLine,
-    demo.config.syncs.redis === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
+    target === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
     '',
     'Demo citizens:',
     ...ids.map((c) => `  ${c.personalId}  ${c.fullName}, born ${c.dateOfBirth}`),

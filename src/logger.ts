@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
 
 // A personal id in a URL is personal data: logs keep the shape of the path, not the id.
 const PERSONAL_ID_IN_PATH = /\b[0-9]{12}\b/g

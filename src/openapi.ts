@@ -1,6 +1,6 @@
 import { loadDatasets } from '../adapters/sector/loader.js'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
+import { loadConfig } from './config/index.js'
 import { DEMO_GRANTS_FILE } from './demo-identity.js'
 
 /**

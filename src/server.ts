@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, loadConfig, type Config } from './config/index.js'
 import { demoBanner, startDemo, type Demo } from './demo.js'
 import { GATEWAY_GRACE_MS } from './grace.js'
 

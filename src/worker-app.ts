@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { Config } from './config.js'
+import type { Config } from './config/index.js'
 import { loggerOptions } from './logger.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
@@ -20,6 +20,6 @@ export async function buildWorker (config: Config): Promise<FastifyInstance> {
   await app.register(procedures, { config: config.procedures })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
-  await app.register(syncs, { config: config.syncs, worker: true, awaitSchedules: true })
+  await app.register(syncs, { config: config.syncs, ...(config.redis.target === undefined ? {} : { redis: config.redis.target }), worker: true, awaitSchedules: true })
   return app
 }

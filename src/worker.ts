@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig } from './config/index.js'
 import { WORKER_GRACE_MS } from './grace.js'
 import { buildWorker } from './worker-app.js'
 
@@ -13,7 +13,7 @@ try {
   process.stderr.write(`${err.message}\n`)
   process.exit(1)
 }
-if (config.syncs.redis === undefined) {
+if (config.redis.target === undefined) {
   process.stderr.write('The sync worker needs Redis: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES\n')
   process.exit(1)
 }

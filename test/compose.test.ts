@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import YAML from 'yaml'
-import { loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config/index.js'
 import { projectRoot } from '../src/paths.js'
 
 // No Docker engine runs here, so check what can be checked: the gateway's compose environment passes config validation.
@@ -19,7 +19,7 @@ t.test('docker-compose.yml gives the gateway a valid production configuration', 
   t.equal(config.population.url, 'http://population:8081/ws/dancu')
   t.equal(config.population.secret, 'change-me-compose-secret')
   t.equal(config.procedures.url, 'http://procedures:8082/api')
-  t.same(config.rateLimit.redis, { topology: 'single', url: 'redis://redis:6379' })
+  t.same(config.redis.target, { topology: 'single', url: 'redis://redis:6379' })
   t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp:change-me-compose-db@postgres:5432/lgsp', schema: 'lgsp', poolSize: 10 })
   t.match(config.sector.upstreams, { health: { url: 'http://health:8083/api', apiKey: 'change-me-compose-health', timeoutMs: 5000, connections: 8 } })
   t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['health', 'idp', 'population', 'postgres', 'procedures', 'redis', 'sector-seed'])

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig } from '../src/config/index.js'
 
 t.test('nothing configured means demo mode with defaults', async (t) => {
   const config = loadConfig({})
@@ -29,8 +29,7 @@ t.test('configuring the population database turns demo mode off', async (t) => {
   t.equal(config.port, 8080)
   t.equal(config.population.url, 'https://dancu.example/ws/dancu')
   t.match(config.auth, { issuer: 'https://idp.example', audience: 'lgsp-gateway', jwksUrl: 'https://idp.example/jwks.json', grantsFile: '/etc/lgsp/grants.yaml' })
-  t.same(config.rateLimit.redis, { topology: 'single', url: 'redis://redis:6379' })
-  t.same(config.syncs.redis, config.rateLimit.redis, 'the syncs use the same Redis')
+  t.same(config.redis.target, { topology: 'single', url: 'redis://redis:6379' })
   t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp@db:5432/lgsp', schema: 'public', poolSize: 10 })
 })
 
@@ -54,7 +53,7 @@ t.test('production needs identity, grants and Redis settings', async (t) => {
   }
   const { REDIS_URL: _none, ...noRedis } = PRODUCTION
   t.throws(() => loadConfig(noRedis), { message: /Redis is required unless DEMO=true: set REDIS_URL \(one node\), or REDIS_SENTINELS with REDIS_SENTINEL_NAME \(Sentinel\), or REDIS_CLUSTER_NODES \(Cluster\)/ })
-  t.equal(loadConfig({ ...noRedis, DEMO: 'true' }).rateLimit.redis, undefined, 'the demo starts its own Redis, or goes without')
+  t.equal(loadConfig({ ...noRedis, DEMO: 'true' }).redis.target, undefined, 'the demo starts its own Redis, or goes without')
   t.throws(() => loadConfig({ ...PRODUCTION, AUTH_JWKS_FILE: '/etc/lgsp/jwks.json' }), { message: /exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE/ })
 })
 

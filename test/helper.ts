@@ -17,7 +17,7 @@ import { startSectorRestSimulator, type SectorRestSimulator } from '../adapters/
 import { buildApp } from '../src/app.js'
 import type { Client } from '../src/auth/grants.js'
 import { signClientToken } from '../src/auth/sign-token.js'
-import { loadConfig, type Config } from '../src/config.js'
+import { loadConfig, type Config } from '../src/config/index.js'
 import { projectRoot } from '../src/paths.js'
 import { startPrivateRedis } from '../src/private-redis.js'
 import { openDb } from '../src/store/db.js'

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { Ajv } from 'ajv'
 import YAML from 'yaml'
-import { readSchemas } from '../plugins/app/schemas.js'
+import { readSchemas } from '../schemas/read.js'
 
 /** Clients and what each may do: the types, the read interface the auth hook needs, and the grants-file loader. */
 

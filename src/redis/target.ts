@@ -1,6 +1,6 @@
 /**
  * Where the gateway's Redis is: one node, a Sentinel-watched master, or a Cluster. Read from the environment by
- * config.ts, turned into clients by connect.ts.
+ * config/redis.ts, turned into clients by connect.ts.
  */
 
 export interface RedisNode {

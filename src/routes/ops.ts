@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { WithResilience } from '../../adapters/shared/resilience.js'
-import { problemResponses } from '../plugins/app/problem-details.js'
+import { problemResponses } from './support/problems.js'
 import { SYNCS_DISABLED } from '../plugins/app/syncs.js'
 import { checkRedis } from '../redis/health.js'
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import type { Queue } from 'bullmq'
-import type { SyncConfig } from '../config.js'
+import type { SyncConfig } from '../config/syncs.js'
 import { createRedis, type RedisClient } from '../redis/connect.js'
+import type { RedisTarget } from '../redis/target.js'
 import type { Db } from '../store/db.js'
 import type { AnySyncDefinition } from './definition.js'
 import { cronOf, RUN_JOB, SCHEDULER_ID, syncQueue, type RunJobData } from './queues.js'
@@ -91,8 +92,9 @@ const CONNECT_WAIT_MS = 1000
 
 const RUN_COLUMNS = 'run_id, sync_name, trigger, status, started_at, finished_at, attempts, batches, records_read, records_written, records_invalid, estimated_total, error'
 
-export function createSyncControl (definitions: readonly AnySyncDefinition[], config: SyncConfig, db: Db): SyncControl {
-  const connection: RedisClient | undefined = config.redis === undefined ? undefined : createRedis(config.redis, 'api')
+/** Without `redis` (no Redis configured) the syncs are listed from the store and say they are disabled. */
+export function createSyncControl (definitions: readonly AnySyncDefinition[], config: SyncConfig, db: Db, redis?: RedisTarget): SyncControl {
+  const connection: RedisClient | undefined = redis === undefined ? undefined : createRedis(redis, 'api')
   connection?.on('error', () => { /* reported by /readyz; commands fail fast meanwhile */ })
   // the api role waits to be told to connect; a Redis away at start is retried in the background
   connection?.connect().catch(() => {})

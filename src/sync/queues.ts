@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq'
-import type { SyncConfig } from '../config.js'
+import type { SyncConfig } from '../config/syncs.js'
 import type { RedisClient } from '../redis/connect.js'
 
 /**

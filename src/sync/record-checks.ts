@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv'
 import { sectorAjv } from '../../adapters/sector/ajv.js'
-import { readSchemas } from '../plugins/app/schemas.js'
+import { readSchemas } from '../schemas/read.js'
 
 /**
  * Checks records against the API's own schemas (schemas/) before a sync writes them: what the shared store

@@ -1,6 +1,6 @@
 import { Worker, type Job, type Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
-import type { SyncConfig } from '../config.js'
+import type { SyncConfig } from '../config/syncs.js'
 import { createRedis } from '../redis/connect.js'
 import type { RedisTarget } from '../redis/target.js'
 import type { Db } from '../store/db.js'
@@ -23,14 +23,16 @@ export interface SyncWorkers {
 
 export interface SyncWorkerOptions {
   definitions: readonly AnySyncDefinition[]
-  config: SyncConfig & { redis: RedisTarget }
+  config: SyncConfig
+  /** The Redis holding the queues. */
+  redis: RedisTarget
   db: Db
   log: FastifyBaseLogger
 }
 
-export function startSyncWorkers ({ definitions, config, db, log }: SyncWorkerOptions): SyncWorkers {
+export function startSyncWorkers ({ definitions, config, redis, db, log }: SyncWorkerOptions): SyncWorkers {
   // one connection for the queues and workers; BullMQ duplicates it for each worker's blocking reads
-  const connection = createRedis(config.redis, 'worker')
+  const connection = createRedis(redis, 'worker')
   connection.on('error', (err: Error) => { log.warn({ err: err.message }, 'sync worker: redis error') })
   const stopping = new AbortController()
   const queues: Array<Queue<RunJobData>> = []

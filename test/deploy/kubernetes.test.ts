@@ -21,7 +21,7 @@ import { validate as serviceSchema } from 'kubernetes-models/_schemas/IoK8sApiCo
 import t from 'tap'
 import YAML from 'yaml'
 import { loadGrantsFile } from '../../src/auth/grants.js'
-import { ENV_SCHEMA, loadConfig } from '../../src/config.js'
+import { ENV_SCHEMA, loadConfig } from '../../src/config/index.js'
 import { GATEWAY_GRACE_MS, WORKER_GRACE_MS } from '../../src/grace.js'
 import { projectRoot } from '../../src/paths.js'
 
@@ -100,7 +100,7 @@ function unknownFields (schema: (data: unknown) => boolean, doc: unknown): strin
 }
 
 const manifests = await loadManifests()
-// the variables src/config.ts reads, with their `pattern`s
+// the variables src/config/ reads, with their `pattern`s
 const schemaProperties = new Map<string, { pattern?: string }>(Object.entries(ENV_SCHEMA.properties)
   .map(([name, definition]) => [name, 'pattern' in definition ? { pattern: definition.pattern } : {}]))
 
@@ -143,7 +143,7 @@ function environment (deployment: IDeployment): Record<string, string> {
 }
 
 /**
- * What config.ts treats as secret: credentials by name, and the connection strings that carry a password in
+ * What src/config/ treats as secret: credentials by name, and the connection strings that carry a password in
  * their URL (the schema's postgres:// and redis:// patterns).
  */
 function isSecret (name: string): boolean {
@@ -197,8 +197,8 @@ t.test('the validator fails a broken Deployment', async (t) => {
   t.same(unknownFields(deploymentSchema, misspelt).sort(), ['/spec/replica', '/spec/template/spec/containers/0/readinesProbe'], 'the unknown-field check does not')
 })
 
-t.test('every variable set is one src/config.ts reads, and together they make a valid production configuration', async (t) => {
-  t.ok(schemaProperties.size > 50 && schemaProperties.has('POPULATION_URL'), 'the env schema was read from src/config.ts')
+t.test('every variable set is one src/config/ reads, and together they make a valid production configuration', async (t) => {
+  t.ok(schemaProperties.size > 50 && schemaProperties.has('POPULATION_URL'), 'the env schema was read from src/config/')
   for (const deployment of [gateway, worker]) {
     const env = environment(deployment)
     const name = deployment.metadata?.name ?? ''
@@ -213,7 +213,7 @@ t.test('every variable set is one src/config.ts reads, and together they make a 
       }
     }
     for (const variable of Object.keys(env)) {
-      t.ok(schemaProperties.has(variable) || changes(variable), `${name}: ${variable} is a variable of src/config.ts`)
+      t.ok(schemaProperties.has(variable) || changes(variable), `${name}: ${variable} is a variable of src/config/`)
     }
     const loaded = loadConfig(env)
     t.equal(loaded.demo, false, `${name}: production mode`)

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { startProceduresSimulator, type ProceduresSimulator } from '../../adapters/procedures/simulator.js'
 import type { PopulationSimulator } from '../../adapters/population/simulator.js'
 import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/index.js'
 import { describeRedis } from '../../src/redis/target.js'
 import { jwksOf, productionEnv, signingKeys, signTestToken, startSimulator, tempFiles, testStoreEnv, TEST_CLIENTS, TEST_PROCEDURES_KEY } from '../helper.js'
 import { startCluster, startSentinel } from './servers.js'
@@ -24,9 +24,9 @@ t.test('config: exactly one topology; conflicting, incomplete or malformed setti
   const demo = { DEMO: 'true' }
   const load = (env: Record<string, string>): ReturnType<typeof loadConfig> => loadConfig({ ...demo, ...env })
 
-  t.same(load({ REDIS_URL: 'rediss://:pw@redis.example:6380/2' }).rateLimit.redis, { topology: 'single', url: 'rediss://:pw@redis.example:6380/2' }, 'REDIS_URL as before')
+  t.same(load({ REDIS_URL: 'rediss://:pw@redis.example:6380/2' }).redis.target, { topology: 'single', url: 'rediss://:pw@redis.example:6380/2' }, 'REDIS_URL as before')
   const sentinel = load({ REDIS_SENTINELS: 's1.example:26379, s2.example:26380', REDIS_SENTINEL_NAME: 'lgsp', REDIS_PASSWORD: 'p', REDIS_SENTINEL_PASSWORD: 'sp', REDIS_TLS: 'true' })
-  t.same(sentinel.rateLimit.redis, {
+  t.same(sentinel.redis.target, {
     topology: 'sentinel',
     sentinels: [{ host: 's1.example', port: 26379 }, { host: 's2.example', port: 26380 }],
     name: 'lgsp',
@@ -34,13 +34,12 @@ t.test('config: exactly one topology; conflicting, incomplete or malformed setti
     sentinelPassword: 'sp',
     tls: true
   })
-  t.same(sentinel.syncs.redis, sentinel.rateLimit.redis, 'the syncs use the same Redis')
-  t.same(load({ REDIS_CLUSTER_NODES: '10.0.0.1:6379,[fd00::1]:6380' }).syncs.redis, {
+  t.same(load({ REDIS_CLUSTER_NODES: '10.0.0.1:6379,[fd00::1]:6380' }).redis.target, {
     topology: 'cluster',
     nodes: [{ host: '10.0.0.1', port: 6379 }, { host: 'fd00::1', port: 6380 }],
     tls: false
   })
-  t.equal(load({}).rateLimit.redis, undefined, 'none: the demo starts its own')
+  t.equal(load({}).redis.target, undefined, 'none: the demo starts its own')
 
   const refused: Array<[Record<string, string>, RegExp]> = [
     [{ REDIS_SENTINELS: 's1:26379' }, /REDIS_SENTINELS is set without REDIS_SENTINEL_NAME/],
@@ -65,7 +64,7 @@ t.test('config: exactly one topology; conflicting, incomplete or malformed setti
   }
 
   t.equal(describeRedis({ topology: 'single', url: 'redis://:secret@redis.example:6379' }), 'single node redis://:***@redis.example:6379', 'no password shown')
-  t.equal(describeRedis(sentinel.rateLimit.redis ?? { topology: 'single', url: 'redis://x' }), 'Sentinel master group "lgsp" via s1.example:26379, s2.example:26380 (TLS)')
+  t.equal(describeRedis(sentinel.redis.target ?? { topology: 'single', url: 'redis://x' }), 'Sentinel master group "lgsp" via s1.example:26379, s2.example:26380 (TLS)')
 })
 
 interface Gateways {
@@ -185,7 +184,7 @@ t.test('Sentinel: the master the sentinel names holds the limits, the answers an
     REDIS_PASSWORD: sentinel.password,
     REDIS_SENTINEL_PASSWORD: sentinel.sentinelPassword
   })
-  t.match(gateways.first.config.rateLimit.redis, { topology: 'sentinel', name: sentinel.name })
+  t.match(gateways.first.config.redis.target, { topology: 'sentinel', name: sentinel.name })
   await sharedThroughRedis(t, gateways)
 
   const master = new Redis({ host: '127.0.0.1', port: sentinel.masterPort, password: sentinel.password })
@@ -204,7 +203,7 @@ t.test('Cluster: limits, answers and queues spread over three masters, every com
     REDIS_CLUSTER_NODES: cluster.ports.map((port) => `127.0.0.1:${port}`).join(','),
     REDIS_PASSWORD: cluster.password
   })
-  t.match(gateways.first.config.rateLimit.redis, { topology: 'cluster', tls: false })
+  t.match(gateways.first.config.redis.target, { topology: 'cluster', tls: false })
   t.equal(gateways.first.redis instanceof Cluster, true, 'the API side talks to a Cluster client')
   await sharedThroughRedis(t, gateways)
 

@@ -136,7 +136,7 @@ t.test('sync queue depths come from Redis; with Redis away the scrape still answ
 
   const config = app.config
   await app.close()
-  const away = await buildApp({ ...config, syncs: { ...config.syncs, redis: { topology: 'single', url: 'redis://127.0.0.1:1' } } })
+  const away = await buildApp({ ...config, redis: { target: { topology: 'single', url: 'redis://127.0.0.1:1' } } })
   t.teardown(() => away.close())
   const started = Date.now()
   samples = await scrape(away)

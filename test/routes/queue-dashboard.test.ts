@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { DASHBOARD_COOKIE } from '../../src/plugins/app/queue-dashboard.js'
+import { DASHBOARD_COOKIE } from '../../src/plugins/app/dashboard-cookie.js'
 import { buildTestGateway, signTestToken } from '../helper.js'
 
 async function admin (): Promise<Record<string, string>> {
@@ -92,8 +92,7 @@ t.test('without Redis there is no dashboard', async (t) => {
   const gateway = await buildTestGateway(t)
   const config = gateway.app.config
   await gateway.app.close()
-  const { redis: _none, ...syncs } = config.syncs
-  const app: FastifyInstance = await buildApp({ ...config, syncs })
+  const app: FastifyInstance = await buildApp({ ...config, redis: {} })
   t.teardown(() => app.close())
   let res = await app.inject({ method: 'GET', url: '/admin/queues', headers: await admin() })
   t.equal(res.statusCode, 404)

@@ -19,12 +19,11 @@ async function poll (ask: () => Promise<LightMyRequestResponse>, done: (res: Lig
   return res
 }
 
-/** A gateway on `first`'s config and store (once `first` is closed), its syncs on another Redis or none. */
-async function withSyncRedis (t: { teardown (fn: () => unknown): void }, first: FastifyInstance, redisUrl?: string): Promise<FastifyInstance> {
+/** A gateway on `first`'s config and store (once `first` is closed), on another Redis or none. */
+async function withRedis (t: { teardown (fn: () => unknown): void }, first: FastifyInstance, redisUrl?: string): Promise<FastifyInstance> {
   const config = first.config
   await first.close()
-  const { redis: _replaced, ...syncs } = config.syncs
-  const app = await buildApp({ ...config, syncs: redisUrl === undefined ? syncs : { ...syncs, redis: { topology: 'single', url: redisUrl } } })
+  const app = await buildApp({ ...config, redis: redisUrl === undefined ? {} : { target: { topology: 'single', url: redisUrl } } })
   t.teardown(() => app.close())
   return app
 }
@@ -160,7 +159,7 @@ t.test('unknown syncs and runs are 404, malformed names 400, and only administra
 
 t.test('without Redis the syncs are listed as disabled, a run is refused with 503, and the gateway is still ready', async (t) => {
   const gateway = await buildTestGateway(t, { seedSector: true })
-  const app = await withSyncRedis(t, gateway.app)
+  const app = await withRedis(t, gateway.app)
   t.equal(app.syncs.enabled, false)
 
   let res = await app.inject({ method: 'GET', url: '/admin/v1/syncs', headers: await admin() })
@@ -189,9 +188,9 @@ t.test('/readyz pings the sync queues\' Redis', async (t) => {
   t.match(res.json(), { status: 'ready', checks: { syncs: { status: 'up', latencyMs: Number } } })
 })
 
-t.test('with the syncs\' Redis away since start: the list comes from the store, a trigger is a 503 at once, the gateway is not ready', async (t) => {
+t.test('with Redis away since start: the list comes from the store, a trigger is a 503 at once, the gateway is not ready', async (t) => {
   const gateway = await buildTestGateway(t, { seedSector: true })
-  const app = await withSyncRedis(t, gateway.app, 'redis://127.0.0.1:1')
+  const app = await withRedis(t, gateway.app, 'redis://127.0.0.1:1')
   const started = Date.now()
   const [ready, list, trigger] = await Promise.all([
     app.inject({ method: 'GET', url: '/readyz' }),

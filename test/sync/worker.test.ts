@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/index.js'
 import { projectRoot } from '../../src/paths.js'
 import type { Db } from '../../src/store/db.js'
 import { createSyncControl, type SyncControl } from '../../src/sync/control.js'
@@ -32,7 +32,7 @@ async function startWorker (t: Test, env: Record<string, string>): Promise<Fasti
 function control (t: Test, env: Record<string, string>, db: Db): SyncControl {
   const config = loadConfig(env)
   // the admin side needs only the names here; the definitions' sources are never read by control
-  const sync = createSyncControl([{ name: SYNC, title: SYNC, source: '', destination: '', read: async () => { throw new Error('unused') }, write: async () => 0 }], config.syncs, db)
+  const sync = createSyncControl([{ name: SYNC, title: SYNC, source: '', destination: '', read: async () => { throw new Error('unused') }, write: async () => 0 }], config.syncs, db, config.redis.target)
   t.teardown(() => sync.close())
   return sync
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createPopulationClient } from '../../../adapters/population/client.js'
 import type { PopulationPort } from '../../../adapters/population/port.js'
-import type { PopulationConfig } from '../../config.js'
+import type { PopulationConfig } from '../../config/population.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

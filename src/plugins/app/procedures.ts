@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createProceduresClient } from '../../../adapters/procedures/client.js'
 import type { ProceduresPort } from '../../../adapters/procedures/port.js'
-import type { ProceduresConfig } from '../../config.js'
+import type { ProceduresConfig } from '../../config/procedures.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

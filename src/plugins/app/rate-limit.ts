@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
-import type { RateLimitConfig } from '../../config.js'
+import type { RateLimitConfig } from '../../config/rate-limit.js'
 import { RateLimitUnavailableError, rateLimitedError, verifyAttemptsError } from '../../errors.js'
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@ import { createSectorClient } from '../../../adapters/sector/client.js'
 import { loadDatasets } from '../../../adapters/sector/loader.js'
 import type { DatasetDeclaration, SectorPort } from '../../../adapters/sector/port.js'
 import type { RestUpstreamOptions } from '../../../adapters/sector/rest-source.js'
-import type { SectorConfig } from '../../config.js'
+import type { SectorConfig } from '../../config/sector.js'
 import { openDb, type Db } from '../../store/db.js'
 import { datasetSchemas } from '../../sector/dataset-schemas.js'
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { createNationalPortalClient } from '../../../adapters/national-portal/client.js'
-import type { SyncConfig } from '../../config.js'
+import type { SyncConfig } from '../../config/syncs.js'
+import type { RedisTarget } from '../../redis/target.js'
 import { syncDefinitions } from '../../sync/catalogue.js'
 import { createSyncControl, type SyncControl } from '../../sync/control.js'
 import { startSyncWorkers, type SyncWorkers } from '../../sync/worker.js'
@@ -20,13 +21,15 @@ export const SYNCS_DISABLED = 'syncs are disabled: no Redis (set REDIS_URL, REDI
  */
 export interface SyncsOptions {
   config: SyncConfig
+  /** The gateway's Redis, holding the queues; without it the syncs are off and say so. */
+  redis?: RedisTarget
   /** Run the syncs here (worker process, demo gateway), not only queue and read them. */
   worker: boolean
   /** Start only once the schedules are in Redis (the worker process); the demo gateway starts without waiting. */
   awaitSchedules?: boolean
 }
 
-export default fp<SyncsOptions>(async function syncs (app, { config, worker, awaitSchedules = false }) {
+export default fp<SyncsOptions>(async function syncs (app, { config, redis, worker, awaitSchedules = false }) {
   const portal = config.portal.url === '' ? undefined : createNationalPortalClient(config.portal)
   if (portal === undefined) app.log.warn('NATIONAL_PORTAL_URL is not set: no dossier-status sync')
   const definitions = syncDefinitions({
@@ -37,15 +40,14 @@ export default fp<SyncsOptions>(async function syncs (app, { config, worker, awa
     ...(portal === undefined ? {} : { portal }),
     batchSize: config.batchSize
   })
-  const control = createSyncControl(definitions, config, app.store)
+  const control = createSyncControl(definitions, config, app.store, redis)
   app.decorate('syncs', control)
 
   let workers: SyncWorkers | undefined
-  const { redis } = config
   if (redis === undefined) {
     app.log.warn(SYNCS_DISABLED)
   } else if (worker) {
-    workers = startSyncWorkers({ definitions, config: { ...config, redis }, db: app.store, log: app.log })
+    workers = startSyncWorkers({ definitions, config, redis, db: app.store, log: app.log })
     if (awaitSchedules) await workers.ready
     app.log.info({ syncs: control.names }, 'sync worker started')
   }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ResilienceOptions, UpstreamObserver, UpstreamResilience } from '../../../adapters/shared/resilience.js'
-import type { Config } from '../../config.js'
+import type { Config } from '../../config/index.js'
 
 /**
  * Prometheus metrics at GET /metrics, in a registry of this app's own (tests build many apps side by side):

@@ -1,7 +1,7 @@
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { PressureConfig } from '../../config.js'
+import type { PressureConfig } from '../../config/pressure.js'
 import { overloadedError, shuttingDownError } from '../../errors.js'
 
 /**

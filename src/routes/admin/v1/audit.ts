@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { BadCursorError, searchAudit, subjectAccesses, verifyChain, type AuditQuery } from '../../../audit/reader.js'
 import { validationError } from '../../../errors.js'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { SECURITY } from '../../shared.js'
+import { problemResponses } from '../../support/problems.js'
+import { SECURITY } from '../../support/schemas.js'
 
 /** Reading the audit trail: search, a data subject's access report, and the hash-chain check. */
 

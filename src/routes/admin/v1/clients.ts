@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Client, ClientGrant } from '../../../auth/grants.js'
 import { NotFoundError, validationError, type FieldError } from '../../../errors.js'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
 import { grantProblems } from '../../../privacy/grant-rules.js'
+import { problemResponses } from '../../support/problems.js'
 import type { ServiceRegistry } from '../../../services.js'
-import { SECURITY } from '../../shared.js'
+import { SECURITY } from '../../support/schemas.js'
 
 /** Clients and grants, kept in the store. Every change is audited like any other admin call. */
 

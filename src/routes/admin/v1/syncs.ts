@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { NotFoundError, PROBLEM_KINDS, SyncsUnavailableError } from '../../../errors.js'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
+import { problemResponses } from '../../support/problems.js'
 import { SYNCS_DISABLED } from '../../../plugins/app/syncs.js'
-import { SECURITY } from '../../shared.js'
+import { SECURITY } from '../../support/schemas.js'
 
 /** The nightly syncs: their schedules and last runs, a run started now, and one run's state with its dead letters. */
 

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
 import { NotFoundError, validationError } from '../../../errors.js'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { callContext, personalDataHeaders, SECURITY } from '../../shared.js'
+import { problemResponses } from '../../support/problems.js'
+import { callContext } from '../../support/call-context.js'
+import { personalDataHeaders, SECURITY } from '../../support/schemas.js'
 
 export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { personalId: string } }>('/citizens/:personalId', {

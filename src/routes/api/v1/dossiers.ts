@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { IllegalTransitionError, SequenceMismatchError, type Dossier, type DossierStatus } from '../../../../adapters/procedures/port.js'
 import { conflictError, NotFoundError, PROBLEM_KINDS } from '../../../errors.js'
-import { problemFor, problemResponses, readdressed, type Problem } from '../../../plugins/app/problem-details.js'
+import { problemFor, readdressed, type Problem } from '../../../plugins/app/problem-details.js'
+import { problemResponses } from '../../support/problems.js'
 import type { IdempotencyKey } from '../../../store/idempotency.js'
-import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
+import { callContext } from '../../support/call-context.js'
+import { CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../support/schemas.js'
 
 /** Dossiers of the one-stop system. They name their applicant, so they are personal data: purpose, fields, audit. */
 

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { Procedure } from '../../../../adapters/procedures/port.js'
 import { NotFoundError } from '../../../errors.js'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { cacheHeaders, cachedAnswer } from '../../../plugins/app/response-cache.js'
+import { problemResponses } from '../../support/problems.js'
+import { cacheHeaders, cachedAnswer } from '../../support/cache.js'
 import { cacheKey } from '../../../cache/response-cache.js'
-import { callContext, CURSOR, LIMIT, SECURITY } from '../../shared.js'
+import { callContext } from '../../support/call-context.js'
+import { CURSOR, LIMIT, SECURITY } from '../../support/schemas.js'
 
 /**
  * The procedure catalogue: reference data, no personal data, so no purpose is asked, and answers are kept for

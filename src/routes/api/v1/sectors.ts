@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { datasetKey, hasPersonalData, serviceName, type DatasetDeclaration } from '../../../../adapters/sector/port.js'
 import { NotFoundError } from '../../../errors.js'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { cacheHeaders, cachedAnswer } from '../../../plugins/app/response-cache.js'
+import { problemResponses } from '../../support/problems.js'
+import { cacheHeaders, cachedAnswer } from '../../support/cache.js'
 import { datasetCacheTtl } from '../../../cache/policy.js'
 import { cacheKey } from '../../../cache/response-cache.js'
 import { pageSchemaId, recordSchemaId } from '../../../sector/dataset-schemas.js'
-import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../shared.js'
+import { callContext } from '../../support/call-context.js'
+import { CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../support/schemas.js'
 
 /**
  * Two routes per declared dataset — `GET /sectors/<sector>/<dataset>/{id}` and the filtered list — so each has

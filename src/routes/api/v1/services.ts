@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { problemResponses } from '../../../plugins/app/problem-details.js'
-import { SECURITY } from '../../shared.js'
+import { problemResponses } from '../../support/problems.js'
+import { SECURITY } from '../../support/schemas.js'
 
 export default async function serviceRoutes (app: FastifyInstance): Promise<void> {
   app.get('/services', {

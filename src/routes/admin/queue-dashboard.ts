@@ -1,13 +1,13 @@
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
-import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
 import { SyncsUnavailableError } from '../../errors.js'
-import { SECURITY } from '../../routes/shared.js'
-import { problemResponses } from './problem-details.js'
-import { SYNCS_DISABLED } from './syncs.js'
+import { DASHBOARD_COOKIE } from '../../plugins/app/dashboard-cookie.js'
+import { SYNCS_DISABLED } from '../../plugins/app/syncs.js'
+import { problemResponses } from '../support/problems.js'
+import { SECURITY } from '../support/schemas.js'
 
 /**
  * bull-board at /admin/queues: the sync queues as BullMQ sees them (waiting, active, delayed, failed jobs and
@@ -15,46 +15,12 @@ import { SYNCS_DISABLED } from './syncs.js'
  *
  * Every route of the board (page, static assets, JSON API) is an admin route: the auth hook refuses it without
  * an admin token and the audit records it. A browser sends no bearer header, so these routes (and only these)
- * also take the token from an HttpOnly, Secure, SameSite=Strict cookie scoped to /admin/queues, set by
- * `POST /admin/queues/session` — a call that itself needs the token in the Authorization header (from /docs,
- * "Authorize" then "Try it out"). The cookie expires with the token.
+ * also take the token from an HttpOnly, Secure, SameSite=Strict cookie scoped to /admin/queues (read by
+ * plugins/app/dashboard-cookie.ts), set by `POST /admin/queues/session` — a call that itself needs the token in
+ * the Authorization header (from /docs, "Authorize" then "Try it out"). The cookie expires with the token.
  */
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** A dashboard route: the admin token may come from the dashboard cookie. */
-    dashboard?: boolean
-  }
-}
 
 export const DASHBOARD_PATH = '/admin/queues'
-export const DASHBOARD_COOKIE = 'lgsp_queues'
-// a compact JWS: three base64url parts (nothing that could smuggle another header value)
-const JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-
-function cookieToken (request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie
-  if (header === undefined) return undefined
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=')
-    if (at < 0 || pair.slice(0, at).trim() !== DASHBOARD_COOKIE) continue
-    const value = pair.slice(at + 1).trim()
-    if (JWS.test(value)) return value
-  }
-  return undefined
-}
-
-/**
- * Registered before auth: on dashboard routes only, a request without an Authorization header presents the
- * cookie's token as its bearer token; the auth hook then verifies it like any other.
- */
-export const dashboardCookie = fp(async function dashboardCookie (app) {
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.dashboard !== true || request.headers.authorization !== undefined) return
-    const token = cookieToken(request)
-    if (token !== undefined) request.headers.authorization = `Bearer ${token}`
-  })
-}, { name: 'queue-dashboard-cookie' })
 
 function sessionCookie (token: string): string {
   const exp = decodeJwt(token).exp

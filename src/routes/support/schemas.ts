@@ -1,6 +1,3 @@
-import type { FastifyRequest } from 'fastify'
-import { officialIdOf } from '../plugins/app/auth.js'
-
 /** Schema fragments every protected route repeats. */
 
 export const SECURITY = [{ bearerAuth: [] }]
@@ -17,12 +14,6 @@ export const personalDataHeaders = {
     'x-user-id': { type: 'string', description: 'The official acting inside the calling system (recorded in audit).', maxLength: 64 }
   },
   required: ['x-purpose']
-}
-
-/** Who asks, for the upstream's own log: the request id and the acting official (X-User-Id). */
-export function callContext (request: FastifyRequest): { requestId: string, officialId?: string } {
-  const officialId = officialIdOf(request)
-  return { requestId: request.id, ...(officialId === undefined ? {} : { officialId }) }
 }
 
 export const LIMIT = { type: 'integer', minimum: 1, maximum: 100, default: 20 }
