@@ -99,7 +99,7 @@ t.test('#5 rows: a subject required, or only the dossiers of the client\'s own a
 
   await grant('dossiers.write', { purposes: ['TTHC'], rows: { match: { receivingAgencyCode: agency } } })
   const change = await call('dossiers.write', 'POST', `/api/v1/dossiers/${elsewhere.dossierCode}/status`, {
-    payload: { status: 'additional-documents-required', note: 'thiếu giấy tờ' },
+    payload: { status: 'additional-documents-requested', note: 'thiếu giấy tờ' },
     headers: { 'idempotency-key': 'privacy-other-agency-1' }
   })
   t.equal(change.statusCode, 404, 'nor can it be changed')
@@ -119,7 +119,7 @@ t.test('#2 a replay is disclosed under the grant in force and audited with its s
   const dossier = gateway.procedures.register.dossiers().find((candidate) => candidate.status === 'processing' && candidate.applicant.kind === 'citizen') as Dossier
   await grant('dossiers.write', { purposes: ['TTHC'] })
   const change = async (requestId: string) => await call('dossiers.write', 'POST', `/api/v1/dossiers/${dossier.dossierCode}/status`, {
-    payload: { status: 'additional-documents-required', note: 'bổ sung' },
+    payload: { status: 'additional-documents-requested', note: 'bổ sung' },
     headers: { 'idempotency-key': 'privacy-replay-0001', 'x-request-id': requestId }
   })
   const first = await change('privacy-replay-first')
@@ -130,13 +130,15 @@ t.test('#2 a replay is disclosed under the grant in force and audited with its s
   const replay = await change('privacy-replay-again')
   t.equal(replay.statusCode, 200)
   t.equal(replay.headers['idempotent-replayed'], 'true')
-  t.same(replay.json(), { dossierCode: dossier.dossierCode, status: 'additional-documents-required' }, 'narrowed to the grant in force')
+  t.same(replay.json(), { dossierCode: dossier.dossierCode, status: 'additional-documents-requested' }, 'narrowed to the grant in force')
   t.same((await auditOf('privacy-replay-again'))?.subjects, [dossier.applicant.id], 'the replay names its data subject')
 })
 
 t.test('#4 verify: no per-field detail unless granted, and a per-subject limit', async (t) => {
   const citizen = gateway.simulator.population.citizenAt(3)
-  const claim = { personalId: citizen.personalId, fullName: citizen.fullName, dateOfBirth: '1900-01-01' }
+  // same birth year (the id's digits say it), another day: only the date differs
+  const otherDay = `${citizen.dateOfBirth.slice(0, 5)}${citizen.dateOfBirth.slice(5) === '01-01' ? '01-02' : '01-01'}`
+  const claim = { personalId: citizen.personalId, fullName: citizen.fullName, dateOfBirth: otherDay }
   await grant('citizens.verify', { purposes: ['TTHC'] })
   const bare = await call('citizens.verify', 'POST', '/api/v1/citizens/verify', { payload: claim })
   t.same(bare.json(), { match: false }, 'which field differs is not said')
