@@ -12,7 +12,8 @@ const SECTOR_CLIENT: Client = {
   status: 'active',
   grants: [
     { service: LAND, purposes: ['TTHC'] },
-    { service: ENTERPRISE, purposes: ['TTHC'], fields: ['name', 'status', 'communeCode'] },
+    // capital disclosed: its filter (capitalMin) may be used; a filter on a hidden field is refused (test/privacy)
+    { service: ENTERPRISE, purposes: ['TTHC'], fields: ['name', 'status', 'communeCode', 'registeredCapitalVnd'] },
     { service: HEALTH }
   ]
 }
@@ -124,7 +125,7 @@ t.test('a grant\'s field list holds for sector records too, the id always kept',
   if (enterprise === undefined) throw new Error('no enterprises seeded')
   const res = await app.inject({ method: 'GET', url: `/api/v1/sectors/enterprise/registrations/${enterprise.enterpriseCode}`, headers: await headers(SECTOR) })
   t.equal(res.statusCode, 200)
-  t.same(res.json(), { enterpriseCode: enterprise.enterpriseCode, name: enterprise.name, status: enterprise.status, communeCode: enterprise.communeCode })
+  t.same(res.json(), { enterpriseCode: enterprise.enterpriseCode, name: enterprise.name, status: enterprise.status, communeCode: enterprise.communeCode, registeredCapitalVnd: enterprise.registeredCapitalVnd })
   t.notOk(res.body.includes(enterprise.legalRepresentativePersonalId), 'the representative stays out')
 })
 
