@@ -1,4 +1,4 @@
-import { parsePersonalId } from '../../src/domain/personal-id.js'
+import { parsePersonalId } from '../../domain/personal-id.js'
 import { isoTime, parsePortalTime } from '../procedures/vietnam-time.js'
 import { CHANGE_KINDS, decodeCursor, encodeCursor } from './feed.js'
 import { citizenFromXml, MappingError } from './mapping.js'

@@ -1,4 +1,4 @@
-import { BIRTH_PROVINCE_CODES, centuryAndYearDigits, type Gender } from '../../src/domain/personal-id.js'
+import { BIRTH_PROVINCE_CODES, centuryAndYearDigits, type Gender } from '../../domain/personal-id.js'
 import { HOME_PROVINCE, OTHER_PROVINCES, type Province } from '../shared/admin-units.js'
 import { random, type Random } from '../shared/random.js'
 import { familyName, fullName } from '../shared/vietnamese-names.js'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 import { schemasDir } from '../../paths.js'
-import { isPersonalId } from '../../domain/personal-id.js'
+import { isPersonalId } from '../../../domain/personal-id.js'
 
 /** Reads every JSON Schema under schemas/ — the single source for routes, validation and openapi.yaml. */
 export function readSchemas (dir = schemasDir): Array<{ $id: string }> {
