@@ -1,6 +1,6 @@
-import { InvalidInputError, type FieldError } from '../shared/errors.js'
 import { DOSSIER_CODE } from '../procedures/identifiers.js'
-import { parseIsoTime, portalTime } from '../procedures/vietnam-time.js'
+import { InvalidInputError, type FieldError } from '../shared/errors.js'
+import { parseIsoTime, portalTime } from '../shared/vietnam-time.js'
 import { mapValue, type PortalMappings } from './mappings.js'
 import type { DossierStatusPush } from './port.js'
 import { NATIONAL_STATUS_LABELS, SEQUENCE_FIELD, type PortalRecord } from './protocol.js'

@@ -1,5 +1,6 @@
 import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
 import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
+import { portalBound } from '../shared/vietnam-time.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import { IllegalTransitionError, SequenceMismatchError } from './errors.js'
 import { DOSSIER_CODE, PROCEDURE_CODE } from './identifiers.js'
@@ -11,7 +12,6 @@ import type {
   CallContext, ChangeFeedPage, ChangeFeedQuery, Dossier, DossierQuery, Page, Procedure, ProcedureSearch, ProceduresPort,
   StatusChangeRequest
 } from './port.js'
-import { portalBound } from './vietnam-time.js'
 
 export interface ProceduresClientOptions {
   /** Base URL of the one-stop system's API, e.g. https://motcua.example/api */

@@ -1,5 +1,5 @@
+import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 import type { SqlStatements } from './sql-source.js'
-import { syntheticPopulation, type SyntheticPopulation } from '../population/synthetic.js'
 import { syntheticEnterprises, syntheticLandParcels, type EnterpriseRegistration, type LandParcel } from './synthetic.js'
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '../../adapters/national-portal/port.js'
 import { NATIONAL_STATUS_LABELS } from '../../adapters/national-portal/protocol.js'
 import { startNationalPortalSimulator, type NationalPortalSimulator } from '../../adapters/national-portal/simulator.js'
-import { syntheticPopulation } from '../../adapters/population/synthetic.js'
+import { syntheticPopulation } from '../../adapters/shared/synthetic-people.js'
 import { CATALOGUE } from '../../adapters/procedures/catalogue.js'
 import { STATUS_CODES } from '../../adapters/procedures/mapping.js'
 import { DOSSIER_STATUSES, isFinalStatus } from '../../adapters/procedures/statuses.js'

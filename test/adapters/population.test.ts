@@ -103,7 +103,7 @@ t.test('a name that does not match the record is not disclosed by the database',
 })
 
 t.test('synthetic population: deterministic, valid ids, O(1) lookup by id', async (t) => {
-  const { syntheticPopulation } = await import('../../adapters/population/synthetic.js')
+  const { syntheticPopulation } = await import('../../adapters/shared/synthetic-people.js')
   const { parsePersonalId } = await import('../../domain/personal-id.js')
   const a = syntheticPopulation({ seed: 42, size: 2000 })
   const b = syntheticPopulation({ seed: 42, size: 2000 })

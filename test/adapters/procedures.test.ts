@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { syntheticPopulation } from '../../adapters/population/synthetic.js'
+import { syntheticPopulation } from '../../adapters/shared/synthetic-people.js'
 import { createProceduresClient, type ProceduresClientOptions } from '../../adapters/procedures/client.js'
 import { DOSSIER_CODE, ENTERPRISE_CODE } from '../../adapters/procedures/identifiers.js'
 import { dossierFromPortal, dossierToPortal, procedureFromPortal, procedureToPortal, STATUS_CODES } from '../../adapters/procedures/mapping.js'
@@ -8,7 +8,7 @@ import { ALLOWED_TRANSITIONS, DOSSIER_STATUSES, type Dossier, type ProceduresPor
 import { foldVietnamese } from '../../adapters/procedures/search-text.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../../adapters/procedures/simulator.js'
 import { syntheticProcedures } from '../../adapters/procedures/synthetic.js'
-import { parsePortalTime, portalBound } from '../../adapters/procedures/vietnam-time.js'
+import { parsePortalTime, portalBound } from '../../adapters/shared/vietnam-time.js'
 import { proceduresContract } from '../contracts/procedures.js'
 
 const API_KEY = 'procedures-test-key-not-for-production'
