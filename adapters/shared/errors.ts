@@ -2,9 +2,9 @@ import type { FieldError } from '../../domain/field-error.js'
 
 /**
  * What a port can fail with, in the adapters' own words: which upstream, what went wrong. No HTTP status, no
- * problem type, no response header: the gateway translates these in one place (src/adapter-problems.ts), a
- * sync reads them as they are. Every class has a stable `code` to branch on where `instanceof` cannot reach
- * (logs, a breaker counting failures).
+ * problem type, no response header: the gateway translates these in one place (fromAdapterError in the
+ * gateway's errors module), a sync reads them as they are. Every class has a stable `code`, for logs and for
+ * callers that match on it.
  */
 
 export type { FieldError }
