@@ -6,6 +6,7 @@ COPY vendor ./vendor
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY domain ./domain
 COPY adapters ./adapters
 COPY scripts ./scripts
 COPY test ./test

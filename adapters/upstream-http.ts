@@ -1,16 +1,16 @@
 import { Pool, type Dispatcher } from 'undici'
-import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../src/errors.js'
+import { UpstreamFaultError, UpstreamTimeoutError, UpstreamUnavailableError } from './shared/errors.js'
 import type { UpstreamPolicy } from './shared/resilience.js'
 
 /**
- * What every undici-based adapter needs: a deadline, a bounded body read, errors the gateway can answer with, and
+ * What every undici-based adapter needs: a deadline, a bounded body read, the adapters' upstream errors (shared/errors.ts), and
  * (through the client's UpstreamPolicy, shared/resilience.ts) a circuit breaker and retries of idempotent calls.
  */
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /**
- * Maps a transport failure (undici error, abort by deadline) to the gateway's coded upstream errors. The undici
+ * Maps a transport failure (undici error, abort by deadline) to an upstream error (shared/errors.ts). The undici
  * error is kept as `cause`: it tells a reset or refused connection (worth a retry) from the rest.
  */
 export function transportError (upstream: string, err: unknown, timeoutMs: number): Error {
@@ -28,7 +28,7 @@ export async function readBody (body: Dispatcher.ResponseData['body'], upstream:
     size += chunk.length
     if (size > maxBytes) {
       body.destroy()
-      throw new UpstreamError(upstream, `response larger than ${maxBytes} bytes`)
+      throw new UpstreamFaultError(upstream, `response larger than ${maxBytes} bytes`)
     }
     chunks.push(chunk)
   }
@@ -72,7 +72,7 @@ export interface Exchange {
 }
 
 /**
- * One request under the deadline: the status and the (bounded) body text. Transport failures become coded
+ * One request under the deadline: the status and the (bounded) body text. Transport failures become
  * upstream errors, and a 503 is the upstream saying it is unavailable, whatever its body says. With a policy, the
  * call goes through its circuit breaker and, when idempotent, is retried after a reset or refused connection.
  */
@@ -86,7 +86,7 @@ export async function exchange (pool: Pool, request: Omit<Dispatcher.RequestOpti
       status = response.statusCode
       text = await readBody(response.body, upstream, maxResponseBytes)
     } catch (err) {
-      if (err instanceof UpstreamError) throw err
+      if (err instanceof UpstreamFaultError) throw err
       throw transportError(upstream, err, timeoutMs)
     }
     if (status === 503) throw new UpstreamUnavailableError(upstream)

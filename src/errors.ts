@@ -1,8 +1,11 @@
 import createError from '@fastify/error'
+import type { FieldError } from '../domain/field-error.js'
+import * as adapter from '../adapters/shared/errors.js'
 
 /**
- * Every error the gateway answers with, defined once. Handlers and adapters throw these; the problem-details
- * plugin turns them (and Fastify's own errors) into RFC 9457 bodies with a stable `type`.
+ * Every error the gateway answers with, defined once. Handlers throw these; adapters throw their own
+ * (adapters/shared/errors.ts), which fromAdapterError below translates; the problem-details plugin turns them
+ * (and Fastify's own errors) into RFC 9457 bodies with a stable `type`.
  */
 
 export const PROBLEM_TYPE_BASE = 'https://errors.gateway.local/'
@@ -14,12 +17,8 @@ export interface ProblemKind {
   title: string
 }
 
-/** One failing field, located by a JSON pointer inside the part of the request it came from. */
-export interface FieldError {
-  in: 'body' | 'params' | 'query' | 'headers'
-  pointer: string
-  detail: string
-}
+/** One failing field, located by a JSON pointer inside the part of the request it came from (defined in the domain kernel). */
+export type { FieldError } from '../domain/field-error.js'
 
 export const PROBLEM_KINDS = {
   GW_ERR_VALIDATION: { status: 400, slug: 'validation', title: 'Request validation failed' },
@@ -117,4 +116,27 @@ const ValidationErrorBase = createError('GW_ERR_VALIDATION', '%s', 400)
 export function validationError (errors: FieldError[]): Error & { errors: FieldError[] } {
   const summary = errors.map((e) => `${e.in}${e.pointer} ${e.detail}`).join('; ')
   return Object.assign(new ValidationErrorBase(summary), { errors })
+}
+
+/**
+ * The gateway error an adapter's error is answered as: the one place where a port's failure gets a problem type,
+ * a status and headers (Retry-After while a circuit is open). The message and the cause (kept for the logs)
+ * stay the adapter's. Anything that is not an adapter error is returned as it is.
+ */
+export function fromAdapterError (err: unknown): unknown {
+  const withCause = (error: Error, from: Error): Error => {
+    error.message = from.message
+    if (from.cause !== undefined) error.cause = from.cause
+    return error
+  }
+  if (err instanceof adapter.UpstreamUnavailableError) {
+    const error = withCause(new UpstreamUnavailableError(err.upstream), err)
+    return err.retryAfterSeconds === undefined ? error : Object.assign(error, { headers: { 'retry-after': String(err.retryAfterSeconds) } })
+  }
+  if (err instanceof adapter.UpstreamTimeoutError) return withCause(new UpstreamTimeoutError(err.upstream, err.timeoutMs), err)
+  if (err instanceof adapter.UpstreamFaultError) return withCause(new UpstreamError(err.upstream, err.reason), err)
+  if (err instanceof adapter.InvalidInputError) return validationError(err.errors)
+  if (err instanceof adapter.UnknownResourceError) return withCause(new NotFoundError(err.message), err)
+  if (err instanceof adapter.StateConflictError) return conflictError(err.message)
+  return err
 }

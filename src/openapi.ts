@@ -2,6 +2,7 @@ import { loadDatasets } from '../adapters/sector/loader.js'
 import { buildApp } from './app.js'
 import { loadConfig } from './config/index.js'
 import { DEMO_GRANTS_FILE } from './demo-identity.js'
+import { schemasDir } from './paths.js'
 
 /**
  * openapi.yaml as the app generates it from schemas/ and the routes. The config is fixed so the document
@@ -9,7 +10,7 @@ import { DEMO_GRANTS_FILE } from './demo-identity.js'
  */
 export async function renderOpenApiYaml (): Promise<string> {
   const config = loadConfig({ DEMO: 'true', LOG_LEVEL: 'silent' })
-  const restUpstreams = (await loadDatasets(config.sector.datasetsDir)).flatMap(({ source }) => source.kind === 'rest' ? [source.upstream.toLowerCase()] : [])
+  const restUpstreams = (await loadDatasets(config.sector.datasetsDir, schemasDir)).flatMap(({ source }) => source.kind === 'rest' ? [source.upstream.toLowerCase()] : [])
   const app = await buildApp({
     ...config,
     population: { ...config.population, url: 'http://127.0.0.1:9/ws/dancu' },

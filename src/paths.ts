@@ -15,3 +15,5 @@ function findProjectRoot (from: string): string {
 
 export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)))
 export const schemasDir = join(projectRoot, 'schemas')
+/** The gateway's own sector dataset declarations (SECTOR_DATASETS_DIR by default). */
+export const DEFAULT_DATASETS_DIR = join(projectRoot, 'sector', 'datasets')

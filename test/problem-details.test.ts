@@ -1,4 +1,9 @@
 import t from 'tap'
+import { IllegalTransitionError } from '../adapters/procedures/errors.js'
+import { circuitOpenError } from '../adapters/shared/resilience.js'
+import {
+  InvalidInputError, UnknownResourceError, UpstreamFaultError, UpstreamTimeoutError, UpstreamUnavailableError
+} from '../adapters/shared/errors.js'
 import { buildTestGateway } from './helper.js'
 
 const PROBLEM = /^application\/problem\+json/
@@ -58,6 +63,29 @@ t.test('validation problems name every failing field with a JSON pointer', async
   })
   const pointers = new Set((res.json().errors as Array<{ pointer: string, in: string }>).map((e) => `${e.in}${e.pointer}`))
   t.same([...pointers].sort(), ['body/dateOfBirth', 'body/fullName', 'body/personalId'])
+})
+
+t.test('an adapter\'s own errors (no HTTP status of their own) are answered as the gateway\'s problems', async (t) => {
+  const { app } = await buildTestGateway(t)
+  const cases: Array<[string, Error, object, Record<string, string>?]> = [
+    ['fault', new UpstreamFaultError('population registry', 'HTTP 500'), { type: 'https://errors.gateway.local/upstream-error', status: 502, detail: 'The population registry answered with an error: HTTP 500' }],
+    ['unavailable', new UpstreamUnavailableError('population registry', { cause: new Error('ECONNREFUSED') }), { type: 'https://errors.gateway.local/upstream-unavailable', status: 503, detail: 'The population registry cannot be reached' }],
+    ['circuit-open', circuitOpenError('one-stop system', 7), { type: 'https://errors.gateway.local/upstream-unavailable', status: 503, detail: /circuit open\)\. Retry after 7 s/ }, { 'retry-after': '7' }],
+    ['timeout', new UpstreamTimeoutError('national portal', 2000), { type: 'https://errors.gateway.local/upstream-timeout', status: 504, detail: 'The national portal did not answer within 2000 ms' }],
+    ['invalid', new InvalidInputError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued' }]),
+      { type: 'https://errors.gateway.local/validation', status: 400, detail: '1 field(s) failed validation', errors: [{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued' }] }],
+    ['unknown', new UnknownResourceError('No dataset land/nothing'), { type: 'https://errors.gateway.local/not-found', status: 404, detail: 'No dataset land/nothing' }],
+    ['conflict', new IllegalTransitionError('000.00.20.H23-250101-0001', 'resolved', 'processing', ['returned']),
+      { type: 'https://errors.gateway.local/conflict', status: 409, detail: /cannot go from resolved to processing/ }]
+  ]
+  for (const [name, error] of cases) app.get(`/adapter-error/${name}`, async () => { throw error })
+  for (const [name, , problem, headers] of cases) {
+    const res = await app.inject({ method: 'GET', url: `/adapter-error/${name}` })
+    t.match(res.headers['content-type'], PROBLEM, name)
+    t.match(res.json(), { ...problem, instance: `/adapter-error/${name}` }, name)
+    t.equal(res.statusCode, (problem as { status: number }).status, name)
+    t.equal(res.headers['retry-after'], headers?.['retry-after'], `${name}: Retry-After only with an open circuit`)
+  }
 })
 
 t.test('an unexpected error is a 500 problem that hides its details', async (t) => {

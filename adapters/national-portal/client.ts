@@ -1,4 +1,4 @@
-import { UpstreamError } from '../../src/errors.js'
+import { UpstreamFaultError } from '../shared/errors.js'
 import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import { portalItems, type PortalItems } from './items.js'
@@ -55,7 +55,7 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
 
   function refusal (what: string, answer: PortalAnswer): PortalRefusal {
     const message = scrub(answer.message)
-    return Object.assign(new UpstreamError(UPSTREAM, `${what} error_code ${answer.errorCode}${message === '' ? '' : `: ${message}`}`), { portalErrorCode: answer.errorCode })
+    return Object.assign(new UpstreamFaultError(UPSTREAM, `${what} error_code ${answer.errorCode}${message === '' ? '' : `: ${message}`}`), { portalErrorCode: answer.errorCode })
   }
 
   /** An answer without a portal envelope, or with a status the protocol does not use. */
@@ -63,9 +63,9 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
     const portal = readAnswer(answer.json)
     if (answer.status !== 200) {
       const message = portal === undefined ? '' : scrub(portal.message)
-      return new UpstreamError(UPSTREAM, `${what} HTTP ${answer.status}${portal === undefined ? '' : ` error_code ${portal.errorCode}`}${message === '' ? '' : `: ${message}`}`)
+      return new UpstreamFaultError(UPSTREAM, `${what} HTTP ${answer.status}${portal === undefined ? '' : ` error_code ${portal.errorCode}`}${message === '' ? '' : `: ${message}`}`)
     }
-    return new UpstreamError(UPSTREAM, `${what} HTTP 200 without a portal answer`)
+    return new UpstreamFaultError(UPSTREAM, `${what} HTTP 200 without a portal answer`)
   }
 
   /**
@@ -93,7 +93,7 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
     if (answer.status !== 200 || portal === undefined) throw unexpected('login', answer)
     if (portal.errorCode !== ERROR_CODES.ok) throw refusal('login', portal)
     const token = portal.body.session
-    if (typeof token !== 'string' || token === '') throw new UpstreamError(UPSTREAM, 'login answered error_code 0 without a session')
+    if (typeof token !== 'string' || token === '') throw new UpstreamFaultError(UPSTREAM, 'login answered error_code 0 without a session')
     issued.unshift(token)
     issued.length = Math.min(issued.length, 4)
     session = token
@@ -132,14 +132,14 @@ export function createNationalPortalClient (options: NationalPortalClientOptions
   function itemResults (service: PortalService, body: PortalRecord, items: PortalRecord[]): PortalRecord[] {
     const results = body.data
     if (!Array.isArray(results) || results.length !== items.length) {
-      throw new UpstreamError(UPSTREAM, `${service} malformed answer: ${items.length} items sent, ${Array.isArray(results) ? results.length : 'no'} results`)
+      throw new UpstreamFaultError(UPSTREAM, `${service} malformed answer: ${items.length} items sent, ${Array.isArray(results) ? results.length : 'no'} results`)
     }
     return results.map((result: unknown, i) => {
       const item = items[i] as PortalRecord
       const record = (typeof result === 'object' && result !== null ? result : {}) as PortalRecord
       const known = Object.values(ITEM_RESULTS) as unknown[]
       if (record.MaHoSo !== item.MaHoSo || record[SEQUENCE_FIELD] !== item[SEQUENCE_FIELD] || !known.includes(record.KetQua)) {
-        throw new UpstreamError(UPSTREAM, `${service} malformed answer: result ${i} is not the outcome of ${String(item.MaHoSo)} #${String(item[SEQUENCE_FIELD])}`)
+        throw new UpstreamFaultError(UPSTREAM, `${service} malformed answer: result ${i} is not the outcome of ${String(item.MaHoSo)} #${String(item[SEQUENCE_FIELD])}`)
       }
       return record
     })

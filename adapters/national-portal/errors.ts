@@ -7,7 +7,7 @@
 export type MappingTableName = 'status' | 'procedure'
 
 export class UnmappedValueError extends Error {
-  readonly code = 'GW_ERR_UNMAPPED_VALUE'
+  readonly code = 'UNMAPPED_VALUE'
   /** Which table lacks the value. */
   readonly table: MappingTableName
   /** The table's version, as the caller passed it. */

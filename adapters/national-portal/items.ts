@@ -1,6 +1,6 @@
-import { validationError, type FieldError } from '../../src/errors.js'
 import { DOSSIER_CODE } from '../procedures/identifiers.js'
-import { parseIsoTime, portalTime } from '../procedures/vietnam-time.js'
+import { InvalidInputError, type FieldError } from '../shared/errors.js'
+import { parseIsoTime, portalTime } from '../shared/vietnam-time.js'
 import { mapValue, type PortalMappings } from './mappings.js'
 import type { DossierStatusPush } from './port.js'
 import { NATIONAL_STATUS_LABELS, SEQUENCE_FIELD, type PortalRecord } from './protocol.js'
@@ -20,7 +20,7 @@ const MAX_TEXT = 500
 
 /**
  * Translates a change into the portal's items. Throws UnmappedValueError when a table lacks the status or the
- * procedure, and a validation error (pointers into the change, prefixed by `at`) when the change is malformed:
+ * procedure, and InvalidInputError (pointers into the change, prefixed by `at`) when the change is malformed:
  * both before anything is sent, and both permanent, so the sync dead-letters the change.
  */
 export function portalItems (update: DossierStatusPush, mappings: PortalMappings, at = ''): PortalItems {
@@ -56,7 +56,7 @@ export function portalItems (update: DossierStatusPush, mappings: PortalMappings
   const changed = time('/changedAt', update.changedAt)
   const finished = update.finishedAt === undefined ? '' : time('/finishedAt', update.finishedAt)
   if (update.note !== undefined && (typeof update.note !== 'string' || update.note.length > 2000)) problem('/note', 'must be text of at most 2000 characters')
-  if (problems.length > 0) throw validationError(problems)
+  if (problems.length > 0) throw new InvalidInputError(problems)
 
   const nationalStatus = mapValue(mappings, 'status', update.status, update.dossierCode, update.sequence)
   const nationalProcedureCode = mapValue(mappings, 'procedure', update.procedureCode, update.dossierCode, update.sequence)

@@ -1,13 +1,14 @@
-import { CATALOGUE } from '../procedures/catalogue.js'
 import { PROCEDURE_CODE } from '../procedures/identifiers.js'
 import type { DossierStatus } from '../procedures/statuses.js'
 import { UnmappedValueError, type MappingTableName } from './errors.js'
+import procedureMappingFile from './procedure-mapping.json' with { type: 'json' }
 import { isNationalStatus } from './protocol.js'
 
 /**
  * The two translation tables of the status push, as versioned data: plain objects the caller passes with each
  * push (the sync keeps them in the store and loads the version in force). The defaults below are the first
- * edition, for the demo, the simulator and as the seed of the store.
+ * edition, for the demo, the simulator and as the seed of the store: the status table here, the procedure
+ * table in procedure-mapping.json (data an operator edits as the province's catalogue changes).
  */
 
 export interface MappingTable {
@@ -45,17 +46,21 @@ export const DEFAULT_STATUS_MAPPING: MappingTable = Object.freeze({
   entries: Object.freeze({ ...STATUS_ENTRIES })
 })
 
-/** The one-stop catalogue already uses national codes: each maps to itself. */
-export const DEFAULT_PROCEDURE_MAPPING: MappingTable = Object.freeze({
-  version: DEFAULT_MAPPINGS_VERSION,
-  entries: Object.freeze(Object.fromEntries(CATALOGUE.map(({ procedure }) => [procedure.procedureCode, procedure.procedureCode])))
-})
-
-export const DEFAULT_MAPPINGS: PortalMappings = Object.freeze({ status: DEFAULT_STATUS_MAPPING, procedure: DEFAULT_PROCEDURE_MAPPING })
-
 const NATIONAL_SHAPES: Readonly<Record<MappingTableName, { test: (code: string) => boolean, what: string }>> = {
   status: { test: isNationalStatus, what: 'a national status code ("1" … "10")' },
   procedure: { test: (code) => PROCEDURE_CODE.test(code), what: 'a national procedure code (d.dddddd)' }
+}
+
+/** What is wrong with one table, one line each, each said of the table ("has no version", "maps …"). */
+function tableProblems (table: MappingTableName, value: unknown): string[] {
+  const { version, entries } = (value ?? {}) as { version?: unknown, entries?: unknown }
+  const problems: string[] = []
+  if (typeof version !== 'string' || version.trim() === '') problems.push('has no version')
+  if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return [...problems, 'has no entries object']
+  for (const [local, national] of Object.entries(entries)) {
+    if (typeof national !== 'string' || !NATIONAL_SHAPES[table].test(national)) problems.push(`maps "${local}" to ${JSON.stringify(national)}, not ${NATIONAL_SHAPES[table].what}`)
+  }
+  return problems
 }
 
 /**
@@ -63,22 +68,26 @@ const NATIONAL_SHAPES: Readonly<Record<MappingTableName, { test: (code: string) 
  * this once per run, before pushing anything.
  */
 export function mappingProblems (mappings: PortalMappings): string[] {
-  const problems: string[] = []
-  for (const table of ['status', 'procedure'] as const) {
-    const { version, entries } = mappings[table] ?? {}
-    if (typeof version !== 'string' || version.trim() === '') problems.push(`${table} table has no version`)
-    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
-      problems.push(`${table} table has no entries object`)
-      continue
-    }
-    for (const [local, national] of Object.entries(entries)) {
-      if (typeof national !== 'string' || !NATIONAL_SHAPES[table].test(national)) {
-        problems.push(`${table} table maps "${local}" to ${JSON.stringify(national)}, not ${NATIONAL_SHAPES[table].what}`)
-      }
-    }
-  }
-  return problems
+  return (['status', 'procedure'] as const).flatMap((table) => tableProblems(table, mappings[table]).map((problem) => `${table} table ${problem}`))
 }
+
+/**
+ * A mapping table read from a data file, checked as the store's tables are (a version; every entry a national
+ * code of the table's shape) and for members it does not know. Throws naming the file and every problem.
+ */
+export function mappingTableFrom (table: MappingTableName, data: unknown, file: string): MappingTable {
+  const problems = typeof data !== 'object' || data === null || Array.isArray(data)
+    ? ['is not an object']
+    : [...Object.keys(data).filter((key) => key !== 'version' && key !== 'entries').map((key) => `has an unknown member "${key}"`), ...tableProblems(table, data)]
+  if (problems.length > 0) throw new Error(`${file}: the ${table} mapping table ${problems.join('; ')}`)
+  const { version, entries } = data as MappingTable
+  return Object.freeze({ version, entries: Object.freeze({ ...entries }) })
+}
+
+/** Local procedure code → national TTHC code: the province's one-stop catalogue already uses national codes. */
+export const DEFAULT_PROCEDURE_MAPPING: MappingTable = mappingTableFrom('procedure', procedureMappingFile, 'adapters/national-portal/procedure-mapping.json')
+
+export const DEFAULT_MAPPINGS: PortalMappings = Object.freeze({ status: DEFAULT_STATUS_MAPPING, procedure: DEFAULT_PROCEDURE_MAPPING })
 
 /** The national code for a local value; UnmappedValueError when the table has none (or a malformed one). */
 export function mapValue (mappings: PortalMappings, table: MappingTableName, value: string, dossierCode: string, sequence: number): string {

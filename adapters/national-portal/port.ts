@@ -6,7 +6,7 @@ import type { PortalMappings } from './mappings.js'
 export type { CallContext } from '../shared/call.js'
 export type { ApplicantKind } from '../procedures/port.js'
 export { UnmappedValueError, type MappingTableName } from './errors.js'
-export { DEFAULT_MAPPINGS, DEFAULT_PROCEDURE_MAPPING, DEFAULT_STATUS_MAPPING, mappingProblems, type MappingTable, type PortalMappings } from './mappings.js'
+export { DEFAULT_MAPPINGS, DEFAULT_PROCEDURE_MAPPING, DEFAULT_STATUS_MAPPING, mappingProblems, mappingTableFrom, type MappingTable, type PortalMappings } from './mappings.js'
 
 /**
  * What the `dossier-status` sync needs from the national public-service portal, in the gateway's terms: tell it
@@ -67,8 +67,8 @@ export interface NationalPortalPort extends WithResilience {
   /**
    * Sends one status change: the dossier's state (DongBoHoSoMC) and the progress entry (CapNhatTienDoHoSoMC).
    * Safe to repeat: the portal keys changes by (dossierCode, sequence). Rejects with UnmappedValueError (before any
-   * call) when a mapping table lacks the status or procedure, a validation error (GW_ERR_VALIDATION) when the
-   * change is malformed, and coded upstream errors (502, 503, 504) when the portal refuses or fails.
+   * call) when a mapping table lacks the status or procedure, InvalidInputError when the
+   * change is malformed, and upstream errors (shared/errors.ts) when the portal refuses or fails.
    */
   pushDossierStatus (update: DossierStatusPush, context: PushContext): Promise<PushResult>
   /**
@@ -76,7 +76,7 @@ export interface NationalPortalPort extends WithResilience {
    * Every change is mapped and checked before the first call, so one unmapped value sends nothing.
    */
   pushDossierStatuses (batch: readonly DossierStatusPush[], context: PushContext): Promise<PushResult[]>
-  /** Logs in afresh: resolves when the portal accepts the credentials, rejects with a coded upstream error otherwise. */
+  /** Logs in afresh: resolves when the portal accepts the credentials, rejects with an upstream error otherwise. */
   checkHealth (): Promise<void>
   close (): Promise<void>
 }

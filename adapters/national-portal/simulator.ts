@@ -1,8 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { DOSSIER_CODE, ENTERPRISE_CODE, PERSONAL_ID, PROCEDURE_CODE } from '../procedures/identifiers.js'
-import { parsePortalTime } from '../procedures/vietnam-time.js'
 import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
+import { parsePortalTime } from '../shared/vietnam-time.js'
 import {
   ERROR_CODES, isNationalStatus, ITEM_RESULTS, MAX_ITEMS, PORTAL_PATHS, SEQUENCE_FIELD, SERVICES,
   type ItemResult, type PortalRecord, type PortalService

@@ -1,5 +1,5 @@
-import { parsePersonalId } from '../../src/domain/personal-id.js'
-import { isoTime, parsePortalTime } from '../procedures/vietnam-time.js'
+import { parsePersonalId } from '../../domain/personal-id.js'
+import { isoTime, parsePortalTime } from '../shared/vietnam-time.js'
 import { CHANGE_KINDS, decodeCursor, encodeCursor } from './feed.js'
 import { citizenFromXml, MappingError } from './mapping.js'
 import type { ChangeItem, ChangeKind, ChangePage, Citizen } from './port.js'

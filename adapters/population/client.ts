@@ -1,4 +1,4 @@
-import { UpstreamError, validationError } from '../../src/errors.js'
+import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
 import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { deadline, exchange, exchangeJson, transportError, upstreamPool } from '../upstream-http.js'
 import { changePageFromFeed } from './changes.js'
@@ -39,7 +39,7 @@ const FOUND = '0'
 const NOT_FOUND = '1'
 
 function badCursor (): Error {
-  return validationError([{ in: 'query', pointer: '/since', detail: 'is not a cursor this change feed issued' }])
+  return new InvalidInputError([{ in: 'query', pointer: '/since', detail: 'is not a cursor this change feed issued' }])
 }
 
 /** `{MaLoi, MoTaLoi}`, the body of a change-feed refusal; undefined when the answer is not one. */
@@ -76,15 +76,15 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
     try {
       envelope = parseEnvelope(text)
     } catch {
-      throw new UpstreamError(UPSTREAM, `HTTP ${status} without a SOAP envelope`)
+      throw new UpstreamFaultError(UPSTREAM, `HTTP ${status} without a SOAP envelope`)
     }
     if (envelope.kind === 'fault') {
-      throw new UpstreamError(UPSTREAM, `SOAP fault ${envelope.fault.faultcode}: ${envelope.fault.faultstring}`)
+      throw new UpstreamFaultError(UPSTREAM, `SOAP fault ${envelope.fault.faultcode}: ${envelope.fault.faultstring}`)
     }
-    if (status !== 200) throw new UpstreamError(UPSTREAM, `HTTP ${status}`)
+    if (status !== 200) throw new UpstreamFaultError(UPSTREAM, `HTTP ${status}`)
     const result = envelope.content[`${OPERATION}Result`]
     if (envelope.element !== `${OPERATION}Response` || typeof result !== 'object') {
-      throw new UpstreamError(UPSTREAM, `unexpected SOAP body ${envelope.element}`)
+      throw new UpstreamFaultError(UPSTREAM, `unexpected SOAP body ${envelope.element}`)
     }
     return result
   }
@@ -103,19 +103,19 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
       }, context.signal)
       if (result.MaKetQua === NOT_FOUND) return undefined
       if (result.MaKetQua !== FOUND || typeof result.CongDan !== 'object') {
-        throw new UpstreamError(UPSTREAM, `result ${String(result.MaKetQua)}: ${String(result.MoTaKetQua ?? '')}`)
+        throw new UpstreamFaultError(UPSTREAM, `result ${String(result.MaKetQua)}: ${String(result.MoTaKetQua ?? '')}`)
       }
       try {
         return citizenFromXml(result.CongDan)
       } catch (err) {
-        if (err instanceof MappingError) throw new UpstreamError(UPSTREAM, err.message)
+        if (err instanceof MappingError) throw new UpstreamFaultError(UPSTREAM, err.message)
         throw err
       }
     },
 
     async readChanges (since: string | undefined, limit: number, context: CallContext): Promise<ChangePage> {
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CHANGES_LIMIT) {
-        throw validationError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_CHANGES_LIMIT}` }])
+        throw new InvalidInputError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_CHANGES_LIMIT}` }])
       }
       const start = since === undefined ? 1 : decodeCursor(since)
       if (start === undefined) throw badCursor()
@@ -137,12 +137,12 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
       if (answer.status === 400 && refusal?.code === FEED_ERRORS.badCursor) throw badCursor()
       if (answer.status !== 200 || answer.json === undefined || refusal !== undefined) {
         const why = refusal === undefined ? '' : ` ${refusal.code}: ${refusal.description}`
-        throw new UpstreamError(UPSTREAM, answer.json === undefined ? `change feed answered HTTP ${answer.status} without JSON` : `change feed answered HTTP ${answer.status}${why}`)
+        throw new UpstreamFaultError(UPSTREAM, answer.json === undefined ? `change feed answered HTTP ${answer.status} without JSON` : `change feed answered HTTP ${answer.status}${why}`)
       }
       try {
         return changePageFromFeed(answer.json, start, limit)
       } catch (err) {
-        if (err instanceof MappingError) throw new UpstreamError(UPSTREAM, `malformed change page: ${err.message}`)
+        if (err instanceof MappingError) throw new UpstreamFaultError(UPSTREAM, `malformed change page: ${err.message}`)
         throw err
       }
     },
@@ -156,9 +156,9 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
           signal: deadline(Math.min(options.timeoutMs, 2000))
         })
         await response.body.dump()
-        if (response.statusCode !== 200) throw new UpstreamError(UPSTREAM, `WSDL answered HTTP ${response.statusCode}`)
+        if (response.statusCode !== 200) throw new UpstreamFaultError(UPSTREAM, `WSDL answered HTTP ${response.statusCode}`)
       } catch (err) {
-        if (err instanceof UpstreamError) throw err
+        if (err instanceof UpstreamFaultError) throw err
         throw transportError(UPSTREAM, err, Math.min(options.timeoutMs, 2000))
       }
     },

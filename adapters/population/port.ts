@@ -1,6 +1,6 @@
 import type { WithResilience } from '../shared/resilience.js'
 import type { CallContext as SharedCallContext } from '../shared/call.js'
-import type { Gender } from '../../src/domain/personal-id.js'
+import type { Gender } from '../../domain/personal-id.js'
 
 /** What the gateway needs from the national population database, in the gateway's own terms. */
 
@@ -80,10 +80,10 @@ export interface PopulationPort extends WithResilience {
   /**
    * The change feed from `since` (a cursor or checkpoint from an earlier page; undefined for the start), at most
    * `limit` (1…5000) changes. A record that cannot be mapped comes back as an InvalidChange, not as an error;
-   * a cursor the feed did not issue is a validation error (400); an unreadable page a coded upstream error.
+   * a cursor the feed did not issue is InvalidInputError; an unreadable page an upstream error (shared/errors.ts).
    */
   readChanges (since: string | undefined, limit: number, context: CallContext): Promise<ChangePage>
-  /** Resolves when the upstream answers; rejects with a coded upstream error otherwise. */
+  /** Resolves when the upstream answers; rejects with an upstream error otherwise. */
   checkHealth (): Promise<void>
   close (): Promise<void>
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { applyTransportFaults, type TransportFaults } from '../shared/simulator-server.js'
+import type { SyntheticPopulation } from '../shared/synthetic-people.js'
 import { decodeCursor, DEFAULT_CHANGES_LIMIT, encodeCursor, FEED_ERRORS, MAX_CHANGES_LIMIT } from './feed.js'
 import { verifySignature } from './signature.js'
 import { changeAt, checkInvalidEvery, revisionAfter, type FeedRecord } from './synthetic-changes.js'
-import type { SyntheticPopulation } from './synthetic.js'
 
 /** The population simulator's change feed route (protocol in feed.ts), over the synthetic feed. */
 

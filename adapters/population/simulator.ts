@@ -1,11 +1,11 @@
 import Fastify, { type FastifyReply } from 'fastify'
-import { citizenToXml } from './mapping.js'
+import { applyTransportFaults, listenOnLoopback } from '../shared/simulator-server.js'
+import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 import { CHANGES_SUFFIX } from './feed.js'
+import { citizenToXml } from './mapping.js'
 import { verifySignature } from './signature.js'
 import { serveChangeFeed, type ChangeFeedFaults, type ChangeFeedOptions } from './simulator-changes.js'
 import { buildEnvelope, buildFault, NAMESPACE, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
-import { syntheticPopulation, type SyntheticPopulation } from './synthetic.js'
-import { applyTransportFaults, listenOnLoopback } from '../shared/simulator-server.js'
 
 export { isInvalidChange, changeDefect, type ChangeDefect } from './synthetic-changes.js'
 

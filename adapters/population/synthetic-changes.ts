@@ -1,9 +1,9 @@
-import { portalTime, vietnamTime } from '../procedures/vietnam-time.js'
 import { random } from '../shared/random.js'
+import type { SyntheticPopulation } from '../shared/synthetic-people.js'
+import { portalTime, vietnamTime } from '../shared/vietnam-time.js'
 import type { FeedChangeKind } from './feed.js'
 import { citizenToXml } from './mapping.js'
 import type { XmlObject } from './soap.js'
-import type { SyntheticPopulation } from './synthetic.js'
 
 /**
  * The simulator's change feed, computed on demand from (seed, SoThuTu): change n (1-based) concerns citizen

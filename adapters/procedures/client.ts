@@ -1,5 +1,6 @@
-import { UpstreamError, validationError } from '../../src/errors.js'
+import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
 import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
+import { portalBound } from '../shared/vietnam-time.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import { IllegalTransitionError, SequenceMismatchError } from './errors.js'
 import { DOSSIER_CODE, PROCEDURE_CODE } from './identifiers.js'
@@ -11,7 +12,6 @@ import type {
   CallContext, ChangeFeedPage, ChangeFeedQuery, Dossier, DossierQuery, Page, Procedure, ProcedureSearch, ProceduresPort,
   StatusChangeRequest
 } from './port.js'
-import { portalBound } from './vietnam-time.js'
 
 export interface ProceduresClientOptions {
   /** Base URL of the one-stop system's API, e.g. https://motcua.example/api */
@@ -40,16 +40,16 @@ function mapped<T> (map: () => T): T {
   try {
     return map()
   } catch (err) {
-    if (err instanceof MappingError) throw new UpstreamError(UPSTREAM, `malformed answer: ${err.message}`)
+    if (err instanceof MappingError) throw new UpstreamFaultError(UPSTREAM, `malformed answer: ${err.message}`)
     throw err
   }
 }
 
-/** The coded error for an answer the operation does not expect. */
+/** The upstream error for an answer the operation does not expect. */
 function unexpected (answer: Answer): Error {
   const refusal = portalError(answer.json)
-  if (answer.status === 200) return new UpstreamError(UPSTREAM, 'HTTP 200 without a JSON body')
-  return new UpstreamError(UPSTREAM, refusal === undefined ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${refusal.code}: ${refusal.description}`)
+  if (answer.status === 200) return new UpstreamFaultError(UPSTREAM, 'HTTP 200 without a JSON body')
+  return new UpstreamFaultError(UPSTREAM, refusal === undefined ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${refusal.code}: ${refusal.description}`)
 }
 
 function isRefusal (answer: Answer, status: number, code: string): boolean {
@@ -58,14 +58,14 @@ function isRefusal (answer: Answer, status: number, code: string): boolean {
 
 function checkLimit (limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw validationError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_PAGE}` }])
+    throw new InvalidInputError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_PAGE}` }])
   }
 }
 
 function bound (value: string | undefined, edge: 'start' | 'end', name: string): string | undefined {
   if (value === undefined) return undefined
   const portal = portalBound(value, edge)
-  if (portal === undefined) throw validationError([{ in: 'query', pointer: `/${name}`, detail: 'must be an ISO 8601 date or date-time with offset' }])
+  if (portal === undefined) throw new InvalidInputError([{ in: 'query', pointer: `/${name}`, detail: 'must be an ISO 8601 date or date-time with offset' }])
   return portal
 }
 
@@ -109,11 +109,11 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
     })
   }
 
-  /** A page of a list; a cursor the system does not recognise is the caller's mistake (400), not the system's. */
+  /** A page of a list; a cursor the system does not recognise is the caller's mistake (InvalidInputError), not the system's. */
   async function list (path: string, context: CallContext): Promise<unknown> {
     const answer = await call('GET', path, context)
     if (isRefusal(answer, 400, ERROR_CODES.badCursor)) {
-      throw validationError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued' }])
+      throw new InvalidInputError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued' }])
     }
     if (answer.status !== 200 || answer.json === undefined) throw unexpected(answer)
     return answer.json
@@ -128,7 +128,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
   }
 
   function sameCode<T> (found: T | undefined, code: (value: T) => string, asked: string): T | undefined {
-    if (found !== undefined && code(found) !== asked) throw new UpstreamError(UPSTREAM, `asked for ${asked}, answered ${code(found)}`)
+    if (found !== undefined && code(found) !== asked) throw new UpstreamFaultError(UPSTREAM, `asked for ${asked}, answered ${code(found)}`)
     return found
   }
 
@@ -160,7 +160,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
       checkLimit(dossierQuery.limit)
       const statusCode = dossierQuery.status === undefined ? undefined : STATUS_CODES[dossierQuery.status]
       if (dossierQuery.status !== undefined && statusCode === undefined) {
-        throw validationError([{ in: 'query', pointer: '/status', detail: 'is not a dossier status' }])
+        throw new InvalidInputError([{ in: 'query', pointer: '/status', detail: 'is not a dossier status' }])
       }
       const json = await list(`/hoso${query({
         madoituong: dossierQuery.personalId,
@@ -176,13 +176,13 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
       // Another person's dossier in this answer would be a disclosure: refuse the whole answer.
       for (const dossier of page.items) {
         if (dossierQuery.personalId !== undefined && (dossier.applicant.kind !== 'citizen' || dossier.applicant.id !== dossierQuery.personalId)) {
-          throw new UpstreamError(UPSTREAM, `dossier ${dossier.dossierCode} of another applicant in a list by personal id`)
+          throw new UpstreamFaultError(UPSTREAM, `dossier ${dossier.dossierCode} of another applicant in a list by personal id`)
         }
         if (dossierQuery.receivingAgencyCode !== undefined && dossier.receivingAgency.code !== dossierQuery.receivingAgencyCode) {
-          throw new UpstreamError(UPSTREAM, `dossier ${dossier.dossierCode} of agency ${dossier.receivingAgency.code} in a list of ${dossierQuery.receivingAgencyCode}`)
+          throw new UpstreamFaultError(UPSTREAM, `dossier ${dossier.dossierCode} of agency ${dossier.receivingAgency.code} in a list of ${dossierQuery.receivingAgencyCode}`)
         }
         if (dossierQuery.status !== undefined && dossier.status !== dossierQuery.status) {
-          throw new UpstreamError(UPSTREAM, `dossier ${dossier.dossierCode} in status ${dossier.status} in a list of ${dossierQuery.status}`)
+          throw new UpstreamFaultError(UPSTREAM, `dossier ${dossier.dossierCode} in status ${dossier.status} in a list of ${dossierQuery.status}`)
         }
       }
       return page
@@ -191,7 +191,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
     async changeDossierStatus (dossierCode: string, change: StatusChangeRequest, context: CallContext): Promise<Dossier | undefined> {
       if (!DOSSIER_CODE.test(dossierCode)) return undefined
       const statusCode = STATUS_CODES[change.status]
-      if (statusCode === undefined) throw validationError([{ in: 'body', pointer: '/status', detail: 'is not a dossier status' }])
+      if (statusCode === undefined) throw new InvalidInputError([{ in: 'body', pointer: '/status', detail: 'is not a dossier status' }])
       const officialId = change.officialId ?? context.officialId
       const answer = await call('POST', `/hoso/${encodeURIComponent(dossierCode)}/trangthai`, context, {
         TrangThaiHoSo: statusCode,
@@ -212,7 +212,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
       if (answer.status !== 200 || answer.json === undefined) throw unexpected(answer)
       const dossier = mapped(() => dossierFromPortal(answer.json))
       if (dossier.dossierCode !== dossierCode || dossier.status !== change.status) {
-        throw new UpstreamError(UPSTREAM, `status change of ${dossierCode} answered ${dossier.dossierCode} in status ${dossier.status}`)
+        throw new UpstreamFaultError(UPSTREAM, `status change of ${dossierCode} answered ${dossier.dossierCode} in status ${dossier.status}`)
       }
       return dossier
     },
@@ -221,7 +221,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
       checkLimit(feedQuery.limit)
       const answer = await call('GET', `/hoso/thaydoi${query({ since: feedQuery.since, sobanghi: feedQuery.limit })}`, context)
       if (isRefusal(answer, 400, ERROR_CODES.badCursor) || isRefusal(answer, 400, ERROR_CODES.badParameter)) {
-        throw validationError([{ in: 'query', pointer: '/since', detail: 'is not a position this change feed issued' }])
+        throw new InvalidInputError([{ in: 'query', pointer: '/since', detail: 'is not a position this change feed issued' }])
       }
       if (answer.status !== 200 || answer.json === undefined) throw unexpected(answer)
       return mapped(() => changeFeedFromPortal(answer.json))

@@ -1,16 +1,12 @@
+import { StateConflictError } from '../shared/errors.js'
 import type { DossierStatus } from './statuses.js'
 
 /**
  * The two refusals of a status change, as typed errors callers can branch on. Both are conflicts with the
- * dossier's current state (409): `code` and `statusCode` follow the coded errors of src/errors.ts so the
- * problem-details handler answers them without special cases.
+ * dossier's current state (StateConflictError), which the gateway answers as such.
  */
 
-export const CONFLICT_CODE = 'GW_ERR_CONFLICT'
-
-export class IllegalTransitionError extends Error {
-  readonly code = CONFLICT_CODE
-  readonly statusCode = 409
+export class IllegalTransitionError extends StateConflictError {
   readonly dossierCode: string
   readonly from: DossierStatus
   readonly to: DossierStatus
@@ -28,9 +24,7 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-export class SequenceMismatchError extends Error {
-  readonly code = CONFLICT_CODE
-  readonly statusCode = 409
+export class SequenceMismatchError extends StateConflictError {
   readonly dossierCode: string
   readonly expected: number
   readonly actual: number

@@ -1,9 +1,9 @@
+import { isoTime, parseIsoTime, parsePortalTime, portalTime } from '../shared/vietnam-time.js'
 import { DOSSIER_CODE, ENTERPRISE_CODE, PERSONAL_ID, PROCEDURE_CODE, AGENCY_CODE } from './identifiers.js'
 import type {
   ApplicantKind, ChangeFeedPage, Dossier, DossierChange, Page, Procedure, ProcedureLevel, StatusChange
 } from './port.js'
 import { DOSSIER_STATUSES, type DossierStatus } from './statuses.js'
-import { isoTime, parseIsoTime, parsePortalTime, portalTime } from './vietnam-time.js'
 
 /**
  * The one-stop system's JSON (national-portal field names, `yyyyMMddHHmmss` times, numeric codes) and the

@@ -175,7 +175,7 @@ export interface ProceduresPort extends WithResilience {
   changeDossierStatus (dossierCode: string, change: StatusChangeRequest, context: CallContext): Promise<Dossier | undefined>
   /** Status changes of every dossier in the order the system recorded them. */
   dossierChanges (query: ChangeFeedQuery, context: CallContext): Promise<ChangeFeedPage>
-  /** Resolves when the upstream answers with these credentials; rejects with a coded upstream error otherwise. */
+  /** Resolves when the upstream answers with these credentials; rejects with an upstream error otherwise. */
   checkHealth (): Promise<void>
   close (): Promise<void>
 }

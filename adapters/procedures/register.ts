@@ -1,9 +1,9 @@
+import { isoTime, parseIsoTime } from '../shared/vietnam-time.js'
 import { handlingUnitFor } from './agencies.js'
 import type { Dossier, DossierChange, Procedure, StatusChange } from './port.js'
 import { containsAllWords, foldVietnamese } from './search-text.js'
 import { allowedNextStatuses, canTransition, isFinalStatus, type DossierStatus } from './statuses.js'
 import { compareDossiers, type SyntheticProcedures } from './synthetic.js'
-import { isoTime, parseIsoTime } from './vietnam-time.js'
 
 /**
  * The simulated one-stop system's register: what the upstream knows and the rules it enforces (workflow,

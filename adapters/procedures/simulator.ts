@@ -1,15 +1,15 @@
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
-import type { SyntheticPopulation } from '../population/synthetic.js'
+import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
+import type { SyntheticPopulation } from '../shared/synthetic-people.js'
+import { parsePortalTime, portalTime } from '../shared/vietnam-time.js'
 import { DOSSIER_CODE, PROCEDURE_CODE } from './identifiers.js'
 import { dossierChangeToPortal, dossierToPortal, ERROR_CODES, procedureToPortal, STATUS_CODES, STATUS_LABELS, statusFromCode } from './mapping.js'
 import { DossierRegister, type DossierFilter } from './register.js'
 import { queryWords } from './search-text.js'
 import { syntheticProcedures, type SyntheticProcedures } from './synthetic.js'
-import { parsePortalTime, portalTime } from './vietnam-time.js'
-import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
 
 /**
  * A real HTTP server speaking the provincial one-stop (TTHC) system's JSON protocol over seeded synthetic data.

@@ -1,12 +1,12 @@
-import { syntheticPopulation, type SyntheticPopulation } from '../population/synthetic.js'
 import { HOME_PROVINCE } from '../shared/admin-units.js'
 import { random, type Random } from '../shared/random.js'
+import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
+import { isoTime, portalTime, startOfDay, vietnamTime, weekdayOf } from '../shared/vietnam-time.js'
 import { COMMUNE_CENTRES, handlingUnitFor, PROVINCIAL_CENTRE, specialistUnit } from './agencies.js'
 import { businessAt, type Business } from './businesses.js'
 import { CATALOGUE, type CatalogueEntry } from './catalogue.js'
 import type { Agency, Applicant, Dossier, Procedure, StatusChange } from './port.js'
 import type { DossierStatus } from './statuses.js'
-import { isoTime, portalTime, startOfDay, vietnamTime, weekdayOf } from './vietnam-time.js'
 
 /**
  * Deterministic synthetic dossiers over the catalogue: dossier N is made from (seed, N) alone, received on a

@@ -1,6 +1,6 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
-import { isPersonalId } from '../../src/domain/personal-id.js'
+import { isPersonalId } from '../../domain/personal-id.js'
 
 /**
  * Ajv as the sector adapter uses it: strict (an unknown keyword in a declaration is a mistake, not an

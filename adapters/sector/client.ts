@@ -1,31 +1,30 @@
 import type { ValidateFunction } from 'ajv'
-import { NotFoundError, UpstreamError, validationError } from '../../src/errors.js'
-import type { Db } from '../../src/store/db.js'
+import { InvalidInputError, UnknownResourceError, UpstreamFaultError } from '../shared/errors.js'
 import { sectorAjv } from './ajv.js'
 import { cursors as makeCursors, filtersDigest } from './cursor.js'
 import { datasetKey, type DatasetDeclaration, type SectorRecord } from './declaration.js'
 import { filterChecker, satisfies, type FilterChecker } from './filters.js'
 import { MAX_PAGE, type DatasetRef, type ListQuery, type Page, type SectorPort } from './port.js'
 import { restDatasetSource, restUpstream, type RestUpstream, type RestUpstreamOptions } from './rest-source.js'
-import { sqlDatasetSource } from './sql-source.js'
+import { sqlDatasetSource, type SqlDatabase } from './sql-source.js'
 import type { DatasetSource } from './source.js'
 
 /**
  * The sector port over every declared dataset: checks what callers send (dataset, filters, limit, cursor) and
  * what sources answer (every record against its declared recordSchema, every REST record against the filters
- * asked), and leaves reading to the dataset's source — a table or view through the gateway's `Db`, or a REST
+ * asked), and leaves reading to the dataset's source — a table or view through a SqlDatabase (the gateway's store has its shape), or a REST
  * upstream through undici.
  */
 
 export interface SectorClientOptions {
   datasets: readonly DatasetDeclaration[]
   /** Databases by the name declarations give in `source.database` (`default` when they give none). Not closed by the port. */
-  databases?: Readonly<Record<string, Db>>
+  databases?: Readonly<Record<string, SqlDatabase>>
   /** REST upstreams by the name declarations give in `source.upstream`. Their pools are closed by the port. */
   upstreams?: Readonly<Record<string, RestUpstreamOptions>>
   /** Signs page cursors; share it between gateways behind one load balancer. Random per port otherwise. */
   cursorSecret?: string
-  /** Deadline of one SQL statement (answers GW_ERR_UPSTREAM_TIMEOUT); none by default. */
+  /** Deadline of one SQL statement (UpstreamTimeoutError past it); none by default. */
   statementTimeoutMs?: number
 }
 
@@ -43,7 +42,7 @@ interface Served {
 
 function checkLimit (limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw validationError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_PAGE}` }])
+    throw new InvalidInputError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_PAGE}` }])
   }
 }
 
@@ -102,7 +101,7 @@ export function createSectorClient (options: SectorClientOptions): SectorPort {
         if (!validateRecord(raw)) {
           const id = raw[declaration.idField]
           const detail = ajv.errorsText(validateRecord.errors, { dataVar: 'record' })
-          throw new UpstreamError(source.upstream, `record ${typeof id === 'string' || typeof id === 'number' ? id : '(no id)'} of ${key} does not match its declared schema: ${detail}`)
+          throw new UpstreamFaultError(source.upstream, `record ${typeof id === 'string' || typeof id === 'number' ? id : '(no id)'} of ${key} does not match its declared schema: ${detail}`)
         }
         return raw as SectorRecord
       }
@@ -123,7 +122,7 @@ export function createSectorClient (options: SectorClientOptions): SectorPort {
   function resolve (dataset: DatasetRef): Served {
     const key = typeof dataset === 'string' ? dataset : datasetKey(dataset)
     const found = served.get(key)
-    if (found === undefined) throw new NotFoundError(`No dataset ${key}`)
+    if (found === undefined) throw new UnknownResourceError(`No dataset ${key}`)
     return found
   }
 
@@ -142,7 +141,7 @@ export function createSectorClient (options: SectorClientOptions): SectorPort {
       if (raw === undefined) return undefined
       const record = entry.record(raw)
       if (record[entry.declaration.idField] !== wanted) {
-        throw new UpstreamError(entry.source.upstream, `asked for ${String(wanted)}, answered ${String(record[entry.declaration.idField])}`)
+        throw new UpstreamFaultError(entry.source.upstream, `asked for ${String(wanted)}, answered ${String(record[entry.declaration.idField])}`)
       }
       return record
     },
@@ -159,7 +158,7 @@ export function createSectorClient (options: SectorClientOptions): SectorPort {
         for (const item of items) {
           const missed = filters.find((filter) => !satisfies(item, filter))
           if (missed !== undefined) {
-            throw new UpstreamError(entry.source.upstream, `record ${String(item[entry.declaration.idField])} does not match the filter ${missed.name} it was asked for`)
+            throw new UpstreamFaultError(entry.source.upstream, `record ${String(item[entry.declaration.idField])} does not match the filter ${missed.name} it was asked for`)
           }
         }
       }

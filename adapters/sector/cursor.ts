@@ -1,10 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { validationError } from '../../src/errors.js'
+import { InvalidInputError } from '../shared/errors.js'
 
 /**
  * Opaque, tamper-evident page cursors: base64url(JSON {dataset, filters digest, position}) + '.' + a truncated
  * HMAC-SHA256 under the port's secret. A cursor altered in any byte, made for another dataset, or replayed with
- * other filters is refused as the caller's mistake (400 on `cursor`). Gateways behind one load balancer must
+ * other filters is refused as the caller's mistake (InvalidInputError on `cursor`). Gateways behind one load balancer must
  * share the secret; without one, each port makes its own and its cursors die with it.
  */
 
@@ -15,11 +15,11 @@ export type Position = string | number
 
 export interface Cursors {
   issue (dataset: string, filtersDigest: string, position: Position): string
-  /** The position a cursor carries; throws the 400 validation error when it is not one of ours for this query. */
+  /** The position a cursor carries; throws InvalidInputError when it is not one of ours for this query. */
   read (token: string, dataset: string, filtersDigest: string): Position
 }
 
-const refused = (): Error => validationError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued for this dataset and these filters' }])
+const refused = (): Error => new InvalidInputError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued for this dataset and these filters' }])
 
 export function cursors (secret?: string): Cursors {
   const key = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8')

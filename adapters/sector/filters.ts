@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv'
-import { validationError, type FieldError } from '../../src/errors.js'
+import { InvalidInputError, type FieldError } from '../shared/errors.js'
 import { pointerSegment, sectorAjv } from './ajv.js'
 import type { DatasetDeclaration, FilterDeclaration, FilterOperator, Scalar } from './declaration.js'
 
@@ -86,7 +86,7 @@ export function filterChecker (declaration: DatasetDeclaration): FilterChecker {
         }
         applied.push({ name, field: entry.filter.field, operator: entry.filter.operator, value })
       }
-      if (errors.length > 0) throw validationError(errors)
+      if (errors.length > 0) throw new InvalidInputError(errors)
       return applied
     }
   }

@@ -2,7 +2,6 @@ import { readdir, readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
-import { projectRoot, schemasDir } from '../../src/paths.js'
 import { pointerSegment, sectorAjv } from './ajv.js'
 import {
   columnOf, datasetKey, FIELD_NAME, RESERVED_PARAMETERS, SQL_COLUMN,
@@ -10,14 +9,11 @@ import {
 } from './declaration.js'
 
 /**
- * Adding a dataset is a file, not code: `loadDatasets(dir)` reads every `*.json` declaration in a folder,
- * checks it against schemas/SectorDataset.json and the rules a schema cannot state (every name points at a
- * field of the record, operators suit the field's type…), and refuses the first bad file with an error naming
- * the file and the field.
+ * Adding a dataset is a file, not code: `loadDatasets(dir, schemasDir)` reads every `*.json` declaration in a
+ * folder, checks it against SectorDataset.json of the schemas folder and the rules a schema cannot state (every
+ * name points at a field of the record, operators suit the field's type…), and refuses the first bad file with
+ * an error naming the file and the field. Both folders are the caller's to give (the gateway's configuration).
  */
-
-/** Where the gateway's own declarations live: `sector/datasets/` at the project root. */
-export const DEFAULT_DATASETS_DIR = join(projectRoot, 'sector', 'datasets')
 
 export class DatasetDeclarationError extends Error {
   override name = 'DatasetDeclarationError'
@@ -33,13 +29,9 @@ export class DatasetDeclarationError extends Error {
   }
 }
 
-let declarationValidator: ValidateFunction | undefined
-function validateDeclaration (): ValidateFunction {
-  if (declarationValidator === undefined) {
-    const schema = JSON.parse(readFileSync(join(schemasDir, 'SectorDataset.json'), 'utf8')) as object
-    declarationValidator = sectorAjv().compile(schema)
-  }
-  return declarationValidator
+function declarationValidator (schemasDir: string): ValidateFunction {
+  const schema = JSON.parse(readFileSync(join(schemasDir, 'SectorDataset.json'), 'utf8')) as object
+  return sectorAjv().compile(schema)
 }
 
 const within = (path: string, at: string): boolean => path === at || path.startsWith(`${at}/`)
@@ -85,9 +77,12 @@ function schemaError (file: string, error: ErrorObject): DatasetDeclarationError
 
 const NUMERIC: ReadonlySet<string> = new Set(['integer', 'number'])
 
-/** Checks one parsed declaration; `file` names it in errors. */
-export function parseDeclaration (data: unknown, file: string): DatasetDeclaration {
-  const validate = validateDeclaration()
+/** Checks one parsed declaration against SectorDataset.json in `schemasDir`; `file` names it in errors. */
+export function parseDeclaration (data: unknown, file: string, schemasDir: string): DatasetDeclaration {
+  return checkDeclaration(data, file, declarationValidator(schemasDir))
+}
+
+function checkDeclaration (data: unknown, file: string, validate: ValidateFunction): DatasetDeclaration {
   if (!validate(data)) {
     const source = (data as { source?: { kind?: unknown } } | null)?.source
     if (typeof source === 'object' && source !== null && source.kind !== 'sql' && source.kind !== 'rest') {
@@ -228,7 +223,8 @@ function checkRestSource (declaration: DatasetDeclaration, source: RestSource, f
 }
 
 /** Reads and checks every `*.json` declaration in `dir` (sorted by file name); refuses a dataset declared twice. */
-export async function loadDatasets (dir: string = DEFAULT_DATASETS_DIR): Promise<DatasetDeclaration[]> {
+export async function loadDatasets (dir: string, schemasDir: string): Promise<DatasetDeclaration[]> {
+  const validate = declarationValidator(schemasDir)
   const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort()
   const declarations: DatasetDeclaration[] = []
   const seen = new Map<string, string>()
@@ -240,7 +236,7 @@ export async function loadDatasets (dir: string = DEFAULT_DATASETS_DIR): Promise
     } catch (err) {
       throw new DatasetDeclarationError(file, '', `is not valid JSON: ${(err as Error).message}`)
     }
-    const declaration = parseDeclaration(data, file)
+    const declaration = checkDeclaration(data, file, validate)
     const key = datasetKey(declaration)
     const earlier = seen.get(key)
     if (earlier !== undefined) throw new DatasetDeclarationError(file, '/dataset', `${key} is already declared in ${earlier}`)

@@ -12,11 +12,11 @@ export { datasetKey, hasPersonalData, serviceName } from './declaration.js'
  * whatever holds it (a PostgreSQL table or view, a JSON REST endpoint). A dataset is named `<sector>/<dataset>`
  * (`land/parcels`) or passed as its declaration.
  *
- * Refusals the caller caused are the coded 400 GW_ERR_VALIDATION with `errors[]` naming the query parameter:
- * an undeclared filter or a value its schema refuses (`/<filter name>`), a limit out of range (`/limit`), a
- * cursor this port did not issue for this dataset and these filters (`/cursor`). An unknown dataset is the 404
- * GW_ERR_NOT_FOUND. A source that fails answers GW_ERR_UPSTREAM (502; also an answer that does not match the
- * declared recordSchema), GW_ERR_UPSTREAM_UNAVAILABLE (503) or GW_ERR_UPSTREAM_TIMEOUT (504).
+ * Refusals the caller caused are InvalidInputError (shared/errors.ts) with `errors[]` naming the query
+ * parameter: an undeclared filter or a value its schema refuses (`/<filter name>`), a limit out of range
+ * (`/limit`), a cursor this port did not issue for this dataset and these filters (`/cursor`). An unknown dataset
+ * is UnknownResourceError. A source that fails is UpstreamFaultError (also an answer that does not match the
+ * declared recordSchema), UpstreamUnavailableError or UpstreamTimeoutError.
  */
 
 export type { CallContext, Page } from '../shared/call.js'

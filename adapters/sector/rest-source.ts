@@ -1,4 +1,4 @@
-import { UpstreamError, validationError } from '../../src/errors.js'
+import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
 import { upstreamPolicy, type ResilienceOptions, type UpstreamResilience } from '../shared/resilience.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import type { Position } from './cursor.js'
@@ -16,9 +16,9 @@ import type { DatasetSource, SourcePage } from './source.js'
  *   GET {base}{healthPath}                                  → 200 while the upstream serves
  *
  * with `x-api-key` when configured and `x-request-id` / `x-user-id` for the upstream's own log. The same
- * deadline, bounded body read and error mapping as the other adapters: 503 and transport failures answer
- * GW_ERR_UPSTREAM_UNAVAILABLE, a missed deadline GW_ERR_UPSTREAM_TIMEOUT, anything else unexpected (other
- * statuses, a body that is not JSON or does not map) GW_ERR_UPSTREAM. An upstream without pagination
+ * deadline, bounded body read and error mapping as the other adapters: 503 and transport failures are
+ * UpstreamUnavailableError, a missed deadline UpstreamTimeoutError, anything else unexpected (other
+ * statuses, a body that is not JSON or does not map) UpstreamFaultError. An upstream without pagination
  * (no cursorKey) is read whole and paged here by id. Each upstream has its own circuit breaker, shared by its
  * datasets; its calls (all GETs) are retried after a reset or refused connection (shared/resilience.ts).
  */
@@ -83,7 +83,7 @@ export function restUpstream (name: string, options: RestUpstreamOptions): RestU
     async check () {
       const timeoutMs = Math.min(options.timeoutMs, 2000)
       const answer = await call(options.healthPath ?? '/health', undefined, timeoutMs, true)
-      if (answer.status !== 200) throw new UpstreamError(label, `health check answered HTTP ${answer.status}`)
+      if (answer.status !== 200) throw new UpstreamFaultError(label, `health check answered HTTP ${answer.status}`)
     },
     resilience: () => policy.state(),
     async close () {
@@ -110,16 +110,16 @@ export function restDatasetSource (declaration: DatasetDeclaration, source: Rest
   }
 
   function unexpected (answer: Answer): Error {
-    if (answer.status === 200) return new UpstreamError(label, 'HTTP 200 without a JSON body')
+    if (answer.status === 200) return new UpstreamFaultError(label, 'HTTP 200 without a JSON body')
     const code = errorCode(answer.json)
-    return new UpstreamError(label, code === undefined ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${code}`)
+    return new UpstreamFaultError(label, code === undefined ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${code}`)
   }
 
   function mapped<T> (map: () => T): T {
     try {
       return map()
     } catch (err) {
-      if (err instanceof MappingError) throw new UpstreamError(label, `malformed answer: ${err.message}`)
+      if (err instanceof MappingError) throw new UpstreamFaultError(label, `malformed answer: ${err.message}`)
       throw err
     }
   }
@@ -135,7 +135,7 @@ export function restDatasetSource (declaration: DatasetDeclaration, source: Rest
     if (limit !== undefined && source.limitParam !== undefined) params.push([source.limitParam, String(Math.min(limit, maxLimit))])
     const answer = await upstream.call(`${source.path}${query(params)}`, context)
     if (answer.status === 400 && source.badCursorCode !== undefined && cursor !== undefined && errorCode(answer.json) === source.badCursorCode) {
-      throw validationError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued for this dataset and these filters' }])
+      throw new InvalidInputError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this service issued for this dataset and these filters' }])
     }
     if (answer.status !== 200 || answer.json === undefined) throw unexpected(answer)
     return mapped(() => {
@@ -165,7 +165,7 @@ export function restDatasetSource (declaration: DatasetDeclaration, source: Rest
       if (answer.status === 404 && (source.notFoundCode === undefined || errorCode(answer.json) === source.notFoundCode)) return undefined
       if (answer.status !== 200 || answer.json === undefined) throw unexpected(answer)
       const record = mapped(() => recordFromUpstream(answer.json, source, 'answer'))
-      if (String(record[declaration.idField]) !== String(id)) throw new UpstreamError(label, `asked for ${String(id)}, answered ${String(record[declaration.idField])}`)
+      if (String(record[declaration.idField]) !== String(id)) throw new UpstreamFaultError(label, `asked for ${String(id)}, answered ${String(record[declaration.idField])}`)
       return record
     },
 
@@ -173,7 +173,7 @@ export function restDatasetSource (declaration: DatasetDeclaration, source: Rest
       if (source.cursorKey !== undefined) {
         const page = await fetchPage(filters, after === undefined ? undefined : String(after), limit, context)
         const records = mapped(() => page.items.map((item, i) => recordFromUpstream(item, source, `answer.${source.itemsKey}[${i}]`)))
-        if (records.length > limit) throw new UpstreamError(label, `answered ${records.length} records for a page of ${limit}`)
+        if (records.length > limit) throw new UpstreamFaultError(label, `answered ${records.length} records for a page of ${limit}`)
         return page.next === undefined ? { records } : { records, next: page.next }
       }
       // No pagination upstream: read the whole (filtered) list, page it here by id.

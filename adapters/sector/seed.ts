@@ -1,5 +1,5 @@
-import type { Queryable } from '../../src/store/db.js'
-import { syntheticPopulation, type SyntheticPopulation } from '../population/synthetic.js'
+import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
+import type { SqlStatements } from './sql-source.js'
 import { syntheticEnterprises, syntheticLandParcels, type EnterpriseRegistration, type LandParcel } from './synthetic.js'
 
 /**
@@ -125,7 +125,12 @@ const ENTERPRISE_COLUMNS = `enterprise_code text, name text, enterprise_type tex
 const columnNames = (definitions: string): string => definitions.split(',').map((definition) => definition.trim().split(/\s+/)[0]).join(', ')
 
 /** INSERT … SELECT FROM jsonb_to_recordset($1): every row in one parameter. Answers how many rows were new. */
-async function insertRows (db: Queryable, table: string, columns: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<number> {
+/** Statements, and scripts of several without parameters (the table definitions). */
+export interface SeedTarget extends SqlStatements {
+  exec (sql: string): Promise<void>
+}
+
+async function insertRows (db: SqlStatements, table: string, columns: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<number> {
   const names = columnNames(columns)
   const [result] = await db.query<{ inserted: number }>(
     `WITH inserted AS (
@@ -137,7 +142,7 @@ async function insertRows (db: Queryable, table: string, columns: string, rows: 
 }
 
 /** Creates the sector tables in the connection's current schema (if missing) and fills them from the seed. */
-export async function seedSectorTables (db: Queryable, options: SectorSeedOptions = {}): Promise<{ landParcels: number, enterpriseRegistrations: number }> {
+export async function seedSectorTables (db: SeedTarget, options: SectorSeedOptions = {}): Promise<{ landParcels: number, enterpriseRegistrations: number }> {
   const data = sectorSeedData(options)
   await db.exec(SECTOR_TABLES_SQL)
   return {

@@ -17,6 +17,6 @@ export interface DatasetSource {
   get (id: string | number, context: CallContext): Promise<Record<string, unknown> | undefined>
   /** `after`: a `next` this source gave before, read back from a cursor. */
   list (filters: readonly AppliedFilter[], after: Position | undefined, limit: number, context: CallContext): Promise<SourcePage>
-  /** Rejects with a coded upstream error when the source cannot serve the dataset. */
+  /** Rejects with an upstream error (shared/errors.ts) when the source cannot serve the dataset. */
   check (): Promise<void>
 }

@@ -1,15 +1,30 @@
-import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../src/errors.js'
-import type { Db, Queryable } from '../../src/store/db.js'
+import { UpstreamFaultError, UpstreamTimeoutError, UpstreamUnavailableError } from '../shared/errors.js'
 import type { Position } from './cursor.js'
 import { columnOf, SQL_COLUMN, SQL_TABLE, type DatasetDeclaration, type FieldSchema, type SqlSource } from './declaration.js'
 import type { DatasetSource, SourcePage } from './source.js'
 
 /**
- * A dataset held in a PostgreSQL table or view, read through the gateway's `Db` interface (pg or PGlite).
+ * A dataset held in a PostgreSQL table or view, read through a small query interface (SqlDatabase below; the
+ * gateway's store, over pg or PGlite, has its shape).
  * Identifiers come from a checked declaration and are quoted again here; every value — filter, id, keyset
  * position, page size — is a `$n` parameter. Prefix filters escape LIKE's own wildcards, so `%` and `_` in a
  * value match themselves.
  */
+
+/** Runs one parameterised statement ($1, $2 …) and answers its rows. */
+export interface SqlStatements {
+  query<Row = Record<string, unknown>> (sql: string, params?: readonly unknown[]): Promise<Row[]>
+}
+
+/**
+ * What a SQL source needs of a PostgreSQL database: statements, and a transaction to bound them with a
+ * statement timeout. A refused statement rejects with the server's error (its SQLSTATE in `code`); any other
+ * rejection means the database cannot be reached.
+ */
+export interface SqlDatabase extends SqlStatements {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T> (work: (tx: SqlStatements) => Promise<T>): Promise<T>
+}
 
 export interface SqlSourceOptions {
   /** Per-statement deadline, set with SET LOCAL statement_timeout (each read then runs in a transaction). */
@@ -57,15 +72,19 @@ function rowToRecord (row: Record<string, unknown>): Record<string, unknown> {
   return record
 }
 
+// SQLSTATE classes that mean the database is unreachable or going away, not that the statement was wrong.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/
+
 function sqlError (upstream: string, err: unknown, timeoutMs: number | undefined): Error {
   const code = (err as { code?: unknown }).code
-  if (code === 'GW_ERR_STORE_UNAVAILABLE') return Object.assign(new UpstreamUnavailableError(upstream), { cause: err })
-  if (code === '57014' && timeoutMs !== undefined) return Object.assign(new UpstreamTimeoutError(upstream, timeoutMs), { cause: err })
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+  if (sqlState === undefined || UNAVAILABLE_SQLSTATE.test(sqlState)) return new UpstreamUnavailableError(upstream, { cause: err })
+  if (sqlState === '57014' && timeoutMs !== undefined) return new UpstreamTimeoutError(upstream, timeoutMs, { cause: err })
   // the driver's message (table and column names) stays in the cause, for the logs
-  return Object.assign(new UpstreamError(upstream, typeof code === 'string' ? `query refused (SQLSTATE ${code})` : 'query failed'), { cause: err })
+  return new UpstreamFaultError(upstream, `query refused (SQLSTATE ${sqlState})`, { cause: err })
 }
 
-export function sqlDatasetSource (declaration: DatasetDeclaration, source: SqlSource, db: Db, options: SqlSourceOptions = {}): DatasetSource {
+export function sqlDatasetSource (declaration: DatasetDeclaration, source: SqlSource, db: SqlDatabase, options: SqlSourceOptions = {}): DatasetSource {
   const upstream = `${declaration.sector} sector database`
   const timeoutMs = options.statementTimeoutMs
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) throw new RangeError('statementTimeoutMs must be a positive integer')
@@ -80,7 +99,7 @@ export function sqlDatasetSource (declaration: DatasetDeclaration, source: SqlSo
   async function run (sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
     try {
       if (timeoutMs === undefined) return await db.query(sql, params)
-      return await db.transaction(async (tx: Queryable) => {
+      return await db.transaction(async (tx: SqlStatements) => {
         await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`)
         return await tx.query(sql, params)
       })

@@ -1,13 +1,13 @@
 import type { Citizen } from '../population/port.js'
-import { syntheticPopulation, type SyntheticPopulation } from '../population/synthetic.js'
 import { businessAt } from '../procedures/businesses.js'
 import { HOME_PROVINCE, type Commune } from '../shared/admin-units.js'
 import { random, type Random } from '../shared/random.js'
-import { compareIds } from './declaration.js'
+import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 import {
   ENTERPRISE_TYPES, LAND_USE_TYPES, MAIN_BUSINESS_LINES,
   type EnterpriseStatus, type EnterpriseTypeCode, type FacilityLevel, type LandUseType
 } from './codes.js'
+import { compareIds } from './declaration.js'
 
 /**
  * Deterministic synthetic sector data, in the shape the gateway serves (camelCase records): record N is made

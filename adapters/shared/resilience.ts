@@ -2,7 +2,7 @@ import {
   BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, IsolatedCircuitError, circuitBreaker, handleWhen, retry,
   type CircuitBreakerPolicy, type IBackoff, type IBackoffFactory
 } from 'cockatiel'
-import { UpstreamTimeoutError, UpstreamUnavailableError, type WithHeaders } from '../../src/errors.js'
+import { UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js'
 
 /**
  * What stands between an adapter and its upstream: a circuit breaker (cockatiel) so a failing upstream is left
@@ -103,7 +103,7 @@ export interface UpstreamPolicy {
   /**
    * Runs one call under the breaker: `attempt` gets the time left to the deadline and is retried (when the plan
    * is idempotent and the failure transient) while time and the retry budget allow. Refused without calling
-   * `attempt` while the circuit is open (503 with Retry-After).
+   * `attempt` while the circuit is open (UpstreamUnavailableError with retryAfterSeconds).
    */
   call<T>(attempt: (remainingMs: number) => Promise<T>, plan: CallPlan): Promise<T>
   state(): UpstreamResilience
@@ -120,9 +120,8 @@ const codeOf = (value: unknown): string | undefined => {
 }
 
 /** A failure of the upstream itself, as the breaker counts them. */
-export function isUpstreamFailure (err: unknown): boolean {
-  const code = codeOf(err)
-  return code === 'GW_ERR_UPSTREAM_UNAVAILABLE' || code === 'GW_ERR_UPSTREAM_TIMEOUT'
+export function isUpstreamFailure (err: unknown): err is UpstreamUnavailableError | UpstreamTimeoutError {
+  return err instanceof UpstreamUnavailableError || err instanceof UpstreamTimeoutError
 }
 
 /** An answer the upstream gave while failing: a 5xx (503 is thrown before it gets here). */
@@ -137,13 +136,9 @@ export function isTransientFailure (err: unknown): boolean {
   return isUpstreamFailure(err) && TRANSIENT_CAUSES.has(codeOf(cause) ?? '')
 }
 
-/** 503 for a call refused because the circuit is open; Retry-After says when a probe will be let through. */
-export function circuitOpenError (upstream: string, retryAfterSeconds: number): Error & WithHeaders & { circuitOpen: true } {
-  return Object.assign(new UpstreamUnavailableError(upstream), {
-    message: `The ${upstream} is failing; the gateway stopped calling it for now (circuit open). Retry after ${retryAfterSeconds} s`,
-    headers: { 'retry-after': String(retryAfterSeconds) },
-    circuitOpen: true as const
-  })
+/** A call refused because the circuit is open: unavailable, with the seconds until a probe is let through. */
+export function circuitOpenError (upstream: string, retryAfterSeconds: number): UpstreamUnavailableError {
+  return new UpstreamUnavailableError(upstream, { retryAfterSeconds })
 }
 
 /** Counts events over a sliding window, in ten slots (constant memory whatever the traffic). */
@@ -277,8 +272,7 @@ export function upstreamPolicy (upstream: string, options: ResilienceOptions = {
           observe(upstream, (performance.now() - started) / 1000, isFailedAnswer(result) ? 'failed' : 'answered')
           return result
         } catch (err) {
-          const code = codeOf(err)
-          observe(upstream, (performance.now() - started) / 1000, code === 'GW_ERR_UPSTREAM_TIMEOUT' ? 'timeout' : code === 'GW_ERR_UPSTREAM_UNAVAILABLE' ? 'unavailable' : 'error')
+          observe(upstream, (performance.now() - started) / 1000, err instanceof UpstreamTimeoutError ? 'timeout' : err instanceof UpstreamUnavailableError ? 'unavailable' : 'error')
           throw err
         }
       }

@@ -1,4 +1,4 @@
-import { DEFAULT_DATASETS_DIR } from '../../adapters/sector/loader.js'
+import { DEFAULT_DATASETS_DIR } from '../paths.js'
 import type { RestUpstreamOptions } from '../../adapters/sector/rest-source.js'
 import type { StoreConfig } from '../store/db.js'
 import { invalid, type EnvOf } from './env.js'

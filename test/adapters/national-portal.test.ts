@@ -2,12 +2,12 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { createNationalPortalClient, type NationalPortalClientOptions } from '../../adapters/national-portal/client.js'
 import {
-  DEFAULT_MAPPINGS, DEFAULT_PROCEDURE_MAPPING, DEFAULT_STATUS_MAPPING, mappingProblems, UnmappedValueError,
+  DEFAULT_MAPPINGS, DEFAULT_PROCEDURE_MAPPING, DEFAULT_STATUS_MAPPING, mappingProblems, mappingTableFrom, UnmappedValueError,
   type DossierStatusPush, type NationalPortalPort, type PortalMappings, type PushContext
 } from '../../adapters/national-portal/port.js'
 import { NATIONAL_STATUS_LABELS } from '../../adapters/national-portal/protocol.js'
 import { startNationalPortalSimulator, type NationalPortalSimulator } from '../../adapters/national-portal/simulator.js'
-import { syntheticPopulation } from '../../adapters/population/synthetic.js'
+import { syntheticPopulation } from '../../adapters/shared/synthetic-people.js'
 import { CATALOGUE } from '../../adapters/procedures/catalogue.js'
 import { STATUS_CODES } from '../../adapters/procedures/mapping.js'
 import { DOSSIER_STATUSES, isFinalStatus } from '../../adapters/procedures/statuses.js'
@@ -108,7 +108,7 @@ t.test('the simulator answers hand-written HTTP, not only our client', async (t)
 t.test('wrong credentials are a coded upstream error that names no secret', async (t) => {
   const simulator = await startSimulator(t)
   const port = clientFor(t, simulator, { password: 'wrong-password' })
-  const refused = { code: 'GW_ERR_UPSTREAM', statusCode: 502, portalErrorCode: 1, message: /login error_code 1: Tên đăng nhập hoặc mật khẩu không đúng/ }
+  const refused = { code: 'UPSTREAM_FAULT', portalErrorCode: 1, message: /login error_code 1: Tên đăng nhập hoặc mật khẩu không đúng/ }
   const error = await port.pushDossierStatus(samplePush(dossierCode(21, 1), PROCEDURE, 1), ctx).then(() => new Error('resolved'), (err: unknown) => err as Error)
   t.match(error, refused)
   t.notMatch(error.message, /wrong-password/)
@@ -124,13 +124,13 @@ t.test('error_code ≠ 0 is a coded upstream error carrying the portal\'s messag
 
   simulator.faults = { errorCode: 7, errorMessage: `Mã thủ tục chưa được công bố; tài khoản ${USERNAME}, mật khẩu ${PASSWORD}` }
   const error = await port.pushDossierStatus(samplePush(code, PROCEDURE, 2), ctx).then(() => new Error('resolved'), (err: unknown) => err as Error)
-  t.match(error, { code: 'GW_ERR_UPSTREAM', statusCode: 502, portalErrorCode: 7, message: /DongBoHoSoMC error_code 7: Mã thủ tục chưa được công bố/ })
+  t.match(error, { code: 'UPSTREAM_FAULT', portalErrorCode: 7, message: /DongBoHoSoMC error_code 7: Mã thủ tục chưa được công bố/ })
   t.notMatch(error.message, PASSWORD, 'the password is scrubbed even when the portal echoes it')
 
   // A portal that keeps saying the session expired: one new login, then give up.
   simulator.faults = { errorCode: 2 }
   const logins = simulator.logins
-  await t.rejects(port.pushDossierStatus(samplePush(code, PROCEDURE, 2), ctx), { code: 'GW_ERR_UPSTREAM', portalErrorCode: 2 })
+  await t.rejects(port.pushDossierStatus(samplePush(code, PROCEDURE, 2), ctx), { code: 'UPSTREAM_FAULT', portalErrorCode: 2 })
   t.equal(simulator.logins, logins + 1, 'logged in again exactly once')
 
   simulator.faults = {}
@@ -143,7 +143,7 @@ t.test('the portal\'s own refusal of data reaches the caller with its reason', a
   const port = clientFor(t, simulator)
   // The adapter checks shapes it knows; the portal checks the rest (here: a citizen's id must have 12 digits).
   const push = samplePush(dossierCode(23, 1), PROCEDURE, 1, { applicant: { kind: 'citizen', id: '12345', name: 'Phạm Thu' } })
-  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'GW_ERR_UPSTREAM', portalErrorCode: 3, message: /data\[0\]\.MaDoiTuong: không đúng định dạng số định danh/ })
+  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'UPSTREAM_FAULT', portalErrorCode: 3, message: /data\[0\]\.MaDoiTuong: không đúng định dạng số định danh/ })
 })
 
 t.test('503 from the portal, then recovery; nothing recorded twice', async (t) => {
@@ -151,7 +151,7 @@ t.test('503 from the portal, then recovery; nothing recorded twice', async (t) =
   const port = clientFor(t, simulator)
   const code = dossierCode(24, 1)
   simulator.faults = { failNext: 2 }
-  const unavailable = { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 }
+  const unavailable = { code: 'UPSTREAM_UNAVAILABLE' }
   await t.rejects(port.pushDossierStatus(samplePush(code, PROCEDURE, 1), ctx), unavailable)
   await t.rejects(port.pushDossierStatus(samplePush(code, PROCEDURE, 1), ctx), unavailable)
   t.equal(simulator.faults.failNext, 0)
@@ -176,24 +176,24 @@ t.test('transport faults map to the right coded errors', async (t) => {
   const push = samplePush(dossierCode(25, 1), PROCEDURE, 1)
 
   simulator.faults = { status: 500 }
-  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'GW_ERR_UPSTREAM', statusCode: 502, message: /login HTTP 500 error_code 99: Hệ thống đang bận/ })
+  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'UPSTREAM_FAULT', message: /login HTTP 500 error_code 99: Hệ thống đang bận/ })
 
   simulator.faults = { status: 503 }
-  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
+  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 
   simulator.faults = { reset: true }
-  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
+  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 
   simulator.faults = { delayMs: 1500 }
-  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT', statusCode: 504 })
-  await t.rejects(port.checkHealth(), { code: 'GW_ERR_UPSTREAM_TIMEOUT' })
+  await t.rejects(port.pushDossierStatus(push, ctx), { code: 'UPSTREAM_TIMEOUT' })
+  await t.rejects(port.checkHealth(), { code: 'UPSTREAM_TIMEOUT' })
 
   simulator.faults = {}
   t.equal((await port.pushDossierStatus(push, ctx)).outcome, 'recorded', 'healthy again once the portal is')
 
   // A timeout after login: the data call itself stalls.
   simulator.faults = { delayMs: 1500 }
-  await t.rejects(port.pushDossierStatus(samplePush(dossierCode(25, 1), PROCEDURE, 2), ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT' })
+  await t.rejects(port.pushDossierStatus(samplePush(dossierCode(25, 1), PROCEDURE, 2), ctx), { code: 'UPSTREAM_TIMEOUT' })
   simulator.faults = {}
   await t.resolves(port.checkHealth())
 })
@@ -204,8 +204,8 @@ t.test('an unreachable portal is unavailable', async (t) => {
   await gone.close()
   const port = createNationalPortalClient({ url, username: USERNAME, password: PASSWORD, connections: 1, connectTimeoutMs: 500, timeoutMs: 1000 })
   t.teardown(() => port.close())
-  await t.rejects(port.pushDossierStatus(samplePush(dossierCode(26, 1), PROCEDURE, 1), ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
-  await t.rejects(port.checkHealth(), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+  await t.rejects(port.pushDossierStatus(samplePush(dossierCode(26, 1), PROCEDURE, 1), ctx), { code: 'UPSTREAM_UNAVAILABLE' })
+  await t.rejects(port.checkHealth(), { code: 'UPSTREAM_UNAVAILABLE' })
 })
 
 t.test('a session past its lifetime is renewed; concurrent pushes share one login', async (t) => {
@@ -286,6 +286,15 @@ t.test('default tables: every local status and every catalogue procedure', async
   t.ok(Object.values(DEFAULT_STATUS_MAPPING.entries).every((code) => NATIONAL_STATUS_LABELS[code] !== undefined))
   t.same(DEFAULT_PROCEDURE_MAPPING.entries, Object.fromEntries(CATALOGUE.map(({ procedure }) => [procedure.procedureCode, procedure.procedureCode])), 'identity over the catalogue')
   t.ok(Object.isFrozen(DEFAULT_STATUS_MAPPING.entries) && Object.isFrozen(DEFAULT_PROCEDURE_MAPPING.entries), 'shared defaults cannot be changed by accident')
+})
+
+t.test('a mapping table from a data file is checked when loaded', async (t) => {
+  t.same(mappingTableFrom('procedure', { version: '2025-07-01', entries: { 1.001612: '1.001612' } }, 'ok.json'), { version: '2025-07-01', entries: { 1.001612: '1.001612' } })
+  t.throws(() => mappingTableFrom('procedure', [], 'list.json'), { message: 'list.json: the procedure mapping table is not an object' })
+  t.throws(() => mappingTableFrom('procedure', { entries: { 1.001612: '1.1612' }, note: 'x' }, 'bad.json'), {
+    message: 'bad.json: the procedure mapping table has an unknown member "note"; has no version; maps "1.001612" to "1.1612", not a national procedure code (d.dddddd)'
+  })
+  t.throws(() => mappingTableFrom('status', { version: 'v1', entries: { received: 2 } }, 'status.json'), { message: /maps "received" to 2, not a national status code/ })
 })
 
 /** Change `i` of a one-stop dossier as the sync would push it. */

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { syntheticPopulation } from '../../adapters/population/synthetic.js'
+import { syntheticPopulation } from '../../adapters/shared/synthetic-people.js'
 import { createProceduresClient, type ProceduresClientOptions } from '../../adapters/procedures/client.js'
 import { DOSSIER_CODE, ENTERPRISE_CODE } from '../../adapters/procedures/identifiers.js'
 import { dossierFromPortal, dossierToPortal, procedureFromPortal, procedureToPortal, STATUS_CODES } from '../../adapters/procedures/mapping.js'
@@ -8,7 +8,7 @@ import { ALLOWED_TRANSITIONS, DOSSIER_STATUSES, type Dossier, type ProceduresPor
 import { foldVietnamese } from '../../adapters/procedures/search-text.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../../adapters/procedures/simulator.js'
 import { syntheticProcedures } from '../../adapters/procedures/synthetic.js'
-import { parsePortalTime, portalBound } from '../../adapters/procedures/vietnam-time.js'
+import { parsePortalTime, portalBound } from '../../adapters/shared/vietnam-time.js'
 import { proceduresContract } from '../contracts/procedures.js'
 
 const API_KEY = 'procedures-test-key-not-for-production'
@@ -102,7 +102,7 @@ t.test('the simulator answers hand-written HTTP, not only our client', async (t)
 t.test('a wrong API key is an upstream error, not a crash', async (t) => {
   const simulator = await startSimulator(t, { dossierCount: 50 })
   const port = clientFor(t, simulator, { apiKey: 'wrong-key' })
-  const refused = { code: 'GW_ERR_UPSTREAM', statusCode: 502, message: /HTTP 401 KHONG_XAC_THUC/ }
+  const refused = { code: 'UPSTREAM_FAULT', message: /HTTP 401 KHONG_XAC_THUC/ }
   await t.rejects(port.getProcedure('1.001612', ctx), refused)
   await t.rejects(port.searchProcedures({ q: 'ho tich', limit: 10 }, ctx), refused)
   await t.rejects(port.checkHealth(), refused, 'readiness sees bad credentials')
@@ -113,7 +113,7 @@ t.test('malformed upstream answers become coded upstream errors', async (t) => {
   const port = clientFor(t, simulator)
   const dossier = simulator.register.dossiers()[0] as Dossier
   const record = dossierToPortal(dossier)
-  const malformed = { code: 'GW_ERR_UPSTREAM', statusCode: 502 }
+  const malformed = { code: 'UPSTREAM_FAULT' }
 
   simulator.faults = { body: '<html>Service Unavailable</html>' }
   await t.rejects(port.getProcedure('1.001612', ctx), { ...malformed, message: /without a JSON body/ })
@@ -148,19 +148,19 @@ t.test('simulator faults map to the right coded errors', async (t) => {
   const port = clientFor(t, simulator, { timeoutMs: 300 })
 
   simulator.faults = { status: 500 }
-  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'GW_ERR_UPSTREAM', statusCode: 502, message: /HTTP 500 HE_THONG_BAN/ })
+  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'UPSTREAM_FAULT', message: /HTTP 500 HE_THONG_BAN/ })
 
   simulator.faults = { status: 503 }
-  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
+  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 
   simulator.faults = { reset: true }
-  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
+  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 
   simulator.faults = { delayMs: 1500 }
-  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT', statusCode: 504 })
+  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'UPSTREAM_TIMEOUT' })
 
   simulator.faults = { slowBodyMs: 1500 }
-  await t.rejects(port.searchProcedures({ limit: 50 }, ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT', statusCode: 504 }, 'a body that stalls times out too')
+  await t.rejects(port.searchProcedures({ limit: 50 }, ctx), { code: 'UPSTREAM_TIMEOUT' }, 'a body that stalls times out too')
 
   simulator.faults = { slowBodyMs: 50 }
   t.equal((await port.searchProcedures({ limit: 50 }, ctx)).items.length, 50, 'a slow body within the deadline is read whole')
@@ -173,24 +173,24 @@ t.test('an unreachable upstream and an unknown path are upstream errors, not "no
   const simulator = await startSimulator(t, { dossierCount: 50 })
   const wrongPath = createProceduresClient({ url: `${simulator.url}/v9`, apiKey: API_KEY, connections: 1, connectTimeoutMs: 500, timeoutMs: 1000 })
   t.teardown(() => wrongPath.close())
-  await t.rejects(wrongPath.getProcedure('1.001612', ctx), { code: 'GW_ERR_UPSTREAM', message: /DUONG_DAN_KHONG_TON_TAI/ })
+  await t.rejects(wrongPath.getProcedure('1.001612', ctx), { code: 'UPSTREAM_FAULT', message: /DUONG_DAN_KHONG_TON_TAI/ })
 
   const gone = await startProceduresSimulator({ apiKey: API_KEY, dossierCount: 10 })
   const url = gone.url
   await gone.close()
   const port = createProceduresClient({ url, apiKey: API_KEY, connections: 1, connectTimeoutMs: 500, timeoutMs: 1000 })
   t.teardown(() => port.close())
-  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+  await t.rejects(port.getProcedure('1.001612', ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 })
 
 t.test('a cursor or bound the system did not issue is the caller\'s mistake (400)', async (t) => {
   const simulator = await startSimulator(t, { dossierCount: 50 })
   const port = clientFor(t, simulator)
-  await t.rejects(port.listDossiers({ cursor: 'not-a-cursor', limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/cursor' }] })
-  await t.rejects(port.searchProcedures({ cursor: 'bm9wZQ', limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION' })
-  await t.rejects(port.dossierChanges({ since: '999999999', limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/since' }] })
-  await t.rejects(port.listDossiers({ from: '2025-02-30', limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/from' }] })
-  await t.rejects(port.listDossiers({ limit: 0 }, ctx), { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/limit' }] })
+  await t.rejects(port.listDossiers({ cursor: 'not-a-cursor', limit: 5 }, ctx), { code: 'INVALID_INPUT', errors: [{ pointer: '/cursor' }] })
+  await t.rejects(port.searchProcedures({ cursor: 'bm9wZQ', limit: 5 }, ctx), { code: 'INVALID_INPUT' })
+  await t.rejects(port.dossierChanges({ since: '999999999', limit: 5 }, ctx), { code: 'INVALID_INPUT', errors: [{ pointer: '/since' }] })
+  await t.rejects(port.listDossiers({ from: '2025-02-30', limit: 5 }, ctx), { code: 'INVALID_INPUT', errors: [{ pointer: '/from' }] })
+  await t.rejects(port.listDossiers({ limit: 0 }, ctx), { code: 'INVALID_INPUT', errors: [{ pointer: '/limit' }] })
   t.equal(simulator.hits, 3, 'bad bounds and limits are refused before any call')
 })
 

@@ -14,6 +14,7 @@ import { restDatasetSource, restUpstream } from '../../adapters/sector/rest-sour
 import { startSectorRestSimulator } from '../../adapters/sector/simulator.js'
 import { retryBudget, upstreamPolicy, type ResilienceOptions, type UpstreamResilience } from '../../adapters/shared/resilience.js'
 import type { TransportFaults } from '../../adapters/shared/simulator-server.js'
+import { DEFAULT_DATASETS_DIR, schemasDir } from '../../src/paths.js'
 import { dossierCode, samplePush } from '../contracts/national-portal.js'
 import { TEST_CREDENTIALS, testConfig } from '../helper.js'
 
@@ -44,7 +45,7 @@ interface Fixture {
 }
 
 const ctx = { requestId: 'resilience-test-0001' }
-const facilities = (await loadDatasets()).find((d) => d.sector === 'health' && d.dataset === 'facilities')
+const facilities = (await loadDatasets(DEFAULT_DATASETS_DIR, schemasDir)).find((d) => d.sector === 'health' && d.dataset === 'facilities')
 if (facilities === undefined) throw new Error('no health/facilities declaration')
 
 const fixtures: Fixture[] = [
@@ -139,8 +140,8 @@ function resetThenStall (delayMs: number): Faults {
   }
 }
 
-const unavailable = { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 }
-const timedOut = { code: 'GW_ERR_UPSTREAM_TIMEOUT', statusCode: 504 }
+const unavailable = { code: 'UPSTREAM_UNAVAILABLE' }
+const timedOut = { code: 'UPSTREAM_TIMEOUT' }
 const circuitOpen = { ...unavailable, circuitOpen: true, message: /circuit open/ }
 
 /** Calls `subject.lookup` once, healthy: the HTTP requests one call makes (the portal's push makes two). */
@@ -198,9 +199,9 @@ for (const fixture of fixtures) {
 
       hits = subject.hits()
       for (let i = 0; i < 5; i++) {
-        const err = await subject.lookup().catch((e: unknown) => e) as { headers?: Record<string, string> }
+        const err = await subject.lookup().catch((e: unknown) => e) as { retryAfterSeconds?: number }
         t.match(err, circuitOpen)
-        t.same(err.headers, { 'retry-after': '1' }, 'Retry-After: the seconds until a probe')
+        t.equal(err.retryAfterSeconds, 1, 'the seconds until a probe (the gateway sends them as Retry-After)')
       }
       t.equal(subject.hits(), hits, 'the upstream is not called while the circuit is open')
       t.equal(subject.resilience().counters.rejected, 5)
@@ -226,7 +227,7 @@ for (const fixture of fixtures) {
       const probe = subject.lookup()
       await sleep(20)
       t.equal(subject.resilience().state, 'half-open')
-      await t.rejects(subject.lookup(), { ...circuitOpen, headers: { 'retry-after': '1' } }, 'refused while the probe is out')
+      await t.rejects(subject.lookup(), { ...circuitOpen, retryAfterSeconds: 1 }, 'refused while the probe is out')
       await t.resolves(probe)
       t.equal(subject.hits() - hits, perCall, 'only the probe reached the upstream')
       t.match(subject.resilience(), { state: 'closed', consecutiveFailures: 0 })
@@ -238,7 +239,7 @@ for (const fixture of fixtures) {
       const subject = await fixture.start(t, { timeoutMs: 300, resilience: { breakerFailures: 3, breakerHalfOpenAfterMs: 60_000 } })
       await warmUp(subject)
       subject.setFaults({ status: 500 })
-      await t.rejects(subject.lookup(), { code: 'GW_ERR_UPSTREAM', statusCode: 502 })
+      await t.rejects(subject.lookup(), { code: 'UPSTREAM_FAULT' })
       subject.setFaults({ delayMs: 1000 })
       await t.rejects(subject.lookup(), timedOut)
       subject.setFaults({ reset: true })
@@ -305,8 +306,8 @@ t.test('refusals of the caller\'s request and "not found" answers do not count t
 
   for (let i = 0; i < 5; i++) {
     t.equal(await client.getProcedure('9.999999', ctx), undefined)
-    await t.rejects(client.listDossiers({ cursor: 'not-a-cursor', limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION' })
-    await t.rejects(client.listDossiers({ limit: 0 }, ctx), { code: 'GW_ERR_VALIDATION' })
+    await t.rejects(client.listDossiers({ cursor: 'not-a-cursor', limit: 5 }, ctx), { code: 'INVALID_INPUT' })
+    await t.rejects(client.listDossiers({ limit: 0 }, ctx), { code: 'INVALID_INPUT' })
   }
   t.match(state(), { state: 'closed', consecutiveFailures: 0, counters: { failures: 0 } })
 

@@ -8,6 +8,7 @@ import { DatasetDeclarationError, loadDatasets, parseDeclaration } from '../../a
 import type { SectorPort } from '../../adapters/sector/port.js'
 import { sectorSeedData, seedSectorTables } from '../../adapters/sector/seed.js'
 import { facilityToUpstream, startSectorRestSimulator, type SectorRestSimulator } from '../../adapters/sector/simulator.js'
+import { DEFAULT_DATASETS_DIR, schemasDir } from '../../src/paths.js'
 import type { Db } from '../../src/store/db.js'
 import { tempFiles } from '../helper.js'
 import { sectorContract, type SectorFixture } from '../contracts/sector.js'
@@ -15,7 +16,7 @@ import { storeDrivers } from '../store/store-drivers.js'
 
 const API_KEY = 'sector-test-key-not-for-production'
 const ctx = { requestId: 'sector-test-0001' }
-const datasets = await loadDatasets()
+const datasets = await loadDatasets(DEFAULT_DATASETS_DIR, schemasDir)
 const declared = (key: string): DatasetDeclaration => {
   const found = datasets.find((d) => datasetKey(d) === key)
   if (found === undefined) throw new Error(`no declaration ${key}`)
@@ -144,7 +145,7 @@ t.test('the loader refuses a bad declaration, naming the file and the field', as
   for (const [what, declaration, field, detail] of BAD_DECLARATIONS) {
     const files = await tempFiles(t, { 'dataset.json': JSON.stringify(declaration) })
     const file = files['dataset.json'] as string
-    const error = await loadDatasets(dirname(file)).then(() => undefined, (err: unknown) => err)
+    const error = await loadDatasets(dirname(file), schemasDir).then(() => undefined, (err: unknown) => err)
     t.ok(error instanceof DatasetDeclarationError, `${what}: refused`)
     t.match(error, { file, field }, `${what}: names ${field}`)
     t.match((error as Error).message, `${file}: ${field}`, `${what}: the message says where`)
@@ -152,14 +153,14 @@ t.test('the loader refuses a bad declaration, naming the file and the field', as
   }
 
   const notJson = await tempFiles(t, { 'broken.json': '{ "sector": "land", ' })
-  await t.rejects(loadDatasets(dirname(notJson['broken.json'] as string)), { name: 'DatasetDeclarationError', file: notJson['broken.json'], field: '', message: /not valid JSON/ })
+  await t.rejects(loadDatasets(dirname(notJson['broken.json'] as string), schemasDir), { name: 'DatasetDeclarationError', file: notJson['broken.json'], field: '', message: /not valid JSON/ })
 
   const twice = await tempFiles(t, { 'a.json': JSON.stringify(PARCELS), 'b.json': JSON.stringify(PARCELS), 'notes.txt': 'ignored' })
-  await t.rejects(loadDatasets(dirname(twice['a.json'] as string)), { file: twice['b.json'], field: '/dataset', message: /land\/parcels is already declared in .*a\.json/ })
+  await t.rejects(loadDatasets(dirname(twice['a.json'] as string), schemasDir), { file: twice['b.json'], field: '/dataset', message: /land\/parcels is already declared in .*a\.json/ })
 
   const good = await tempFiles(t, { 'land.json': JSON.stringify(PARCELS), 'README.md': '# not a declaration' })
-  t.same((await loadDatasets(dirname(good['land.json'] as string))).map(datasetKey), ['land/parcels'], 'a good file loads; other files are ignored')
-  t.same(parseDeclaration(JSON.parse(JSON.stringify(FACILITIES)), 'inline'), FACILITIES)
+  t.same((await loadDatasets(dirname(good['land.json'] as string), schemasDir)).map(datasetKey), ['land/parcels'], 'a good file loads; other files are ignored')
+  t.same(parseDeclaration(JSON.parse(JSON.stringify(FACILITIES)), 'inline', schemasDir), FACILITIES)
 })
 
 // ---- SQL specifics ----
@@ -185,7 +186,7 @@ for (const driver of storeDrivers()) {
       filters: [{ name: 'ownerName', field: 'ownerName', operator: 'eq', schema: { type: 'string', maxLength: 100 } }],
       personalData: { fields: ['ownerName'] },
       cacheable: false
-    }, 'inline')
+    }, 'inline', schemasDir)
     const port = createSectorClient({ datasets: [declaration], databases: { default: db } })
     t.teardown(() => port.close())
     const parcels = sectorSeedData({ parcels: 300, enterprises: 10 }).landParcels
@@ -203,7 +204,7 @@ for (const driver of storeDrivers()) {
     const missing = { ...PARCELS, dataset: 'missing', source: { kind: 'sql' as const, table: 'no_such_table' } }
     const port = createSectorClient({ datasets: [missing], databases: { default: db } })
     t.teardown(() => port.close())
-    const refused = { code: 'GW_ERR_UPSTREAM', statusCode: 502, message: /land sector database.*SQLSTATE 42P01/ }
+    const refused = { code: 'UPSTREAM_FAULT', message: /land sector database.*SQLSTATE 42P01/ }
     await t.rejects(port.getRecord('land/missing', '25-07900-1-1', ctx), refused)
     await t.rejects(port.listRecords('land/missing', { limit: 5 }, ctx), refused)
     await t.rejects(port.checkHealth(), refused, 'readiness sees it')
@@ -212,8 +213,8 @@ for (const driver of storeDrivers()) {
     const live = sqlPort(t, db)
     await t.resolves(live.checkHealth())
     await db.close()
-    await t.rejects(live.getRecord(PARCELS, '25-07900-1-1', ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
-    await t.rejects(live.checkHealth(), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+    await t.rejects(live.getRecord(PARCELS, '25-07900-1-1', ctx), { code: 'UPSTREAM_UNAVAILABLE' })
+    await t.rejects(live.checkHealth(), { code: 'UPSTREAM_UNAVAILABLE' })
   })
 
   t.test(`${driver.name}: a declared dataset whose rows break its schema is an upstream error, not a crash`, async (t) => {
@@ -222,8 +223,8 @@ for (const driver of storeDrivers()) {
     const first = sectorSeedData({ parcels: 20, enterprises: 5 }).landParcels[0] as { parcelId: string }
     await db.query('UPDATE land_parcels SET land_use_type = $1 WHERE parcel_id = $2', ['lowercase', first.parcelId])
     const port = sqlPort(t, db)
-    await t.rejects(port.getRecord(PARCELS, first.parcelId, ctx), { code: 'GW_ERR_UPSTREAM', message: /does not match its declared schema.*landUseType/ })
-    await t.rejects(port.listRecords(PARCELS, { limit: 5 }, ctx), { code: 'GW_ERR_UPSTREAM' })
+    await t.rejects(port.getRecord(PARCELS, first.parcelId, ctx), { code: 'UPSTREAM_FAULT', message: /does not match its declared schema.*landUseType/ })
+    await t.rejects(port.listRecords(PARCELS, { limit: 5 }, ctx), { code: 'UPSTREAM_FAULT' })
   })
 }
 
@@ -236,7 +237,7 @@ t.test('a statement past its deadline is an upstream timeout (PostgreSQL)', { sk
   const slow = { ...PARCELS, dataset: 'slow', source: { kind: 'sql' as const, table: 'slow_parcels' } }
   const port = createSectorClient({ datasets: [slow, PARCELS], databases: { default: db }, statementTimeoutMs: 200 })
   t.teardown(() => port.close())
-  await t.rejects(port.listRecords('land/slow', { limit: 10 }, ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT', statusCode: 504 })
+  await t.rejects(port.listRecords('land/slow', { limit: 10 }, ctx), { code: 'UPSTREAM_TIMEOUT' })
   t.equal((await port.listRecords('land/parcels', { limit: 2 }, ctx)).items.length, 2, 'a statement within the deadline answers')
   t.equal((await db.query<{ timeout: string }>("SELECT current_setting('statement_timeout') AS timeout"))[0]?.timeout, '0', 'the deadline is SET LOCAL: it does not stay on the pooled connection')
 })
@@ -281,9 +282,9 @@ t.test('cursors and datasets do not mix', async (t) => {
   await seedSectorTables(db, { parcels: 50, enterprises: 50 })
   const port = sqlPort(t, db)
   const page = await port.listRecords('land/parcels', { limit: 5 }, ctx)
-  await t.rejects(port.listRecords('enterprise/registrations', { cursor: page.nextCursor as string, limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/cursor' }] })
+  await t.rejects(port.listRecords('enterprise/registrations', { cursor: page.nextCursor as string, limit: 5 }, ctx), { code: 'INVALID_INPUT', errors: [{ pointer: '/cursor' }] })
   const other = sqlPort(t, db, { cursorSecret: 'another-gateway-secret-0123456789' })
-  await t.rejects(other.listRecords('land/parcels', { cursor: page.nextCursor as string, limit: 5 }, ctx), { code: 'GW_ERR_VALIDATION' }, 'a cursor signed under another secret')
+  await t.rejects(other.listRecords('land/parcels', { cursor: page.nextCursor as string, limit: 5 }, ctx), { code: 'INVALID_INPUT' }, 'a cursor signed under another secret')
   const shared = [sqlPort(t, db, { cursorSecret: 'shared-secret-0123456789abcdef' }), sqlPort(t, db, { cursorSecret: 'shared-secret-0123456789abcdef' })]
   const cursor = (await shared[0]?.listRecords(PARCELS, { limit: 5 }, ctx))?.nextCursor as string
   t.equal((await shared[1]?.listRecords(PARCELS, { cursor, limit: 5 }, ctx))?.items.length, 5, 'gateways sharing a secret accept each other\'s cursors')
@@ -291,8 +292,8 @@ t.test('cursors and datasets do not mix', async (t) => {
   const some = await port.listRecords(PARCELS, { filters: { communeCode: undefined, landUseType: 'ODT' }, limit: 100 }, ctx)
   t.ok(some.items.length > 0 && some.items.every((r) => r.landUseType === 'ODT'), 'an undefined filter value is no filter')
 
-  await t.rejects(port.getRecord('land/nothing', '1', ctx), { code: 'GW_ERR_NOT_FOUND', statusCode: 404 })
-  await t.rejects(port.listRecords('nothing', { limit: 1 }, ctx), { code: 'GW_ERR_NOT_FOUND' })
+  await t.rejects(port.getRecord('land/nothing', '1', ctx), { code: 'UNKNOWN_RESOURCE' })
+  await t.rejects(port.listRecords('nothing', { limit: 1 }, ctx), { code: 'UNKNOWN_RESOURCE' })
   t.equal(port.dataset('land/parcels'), PARCELS)
   t.equal(port.dataset('land/nothing'), undefined)
   t.same(port.datasets.map(datasetKey), ['land/parcels', 'enterprise/registrations'])
@@ -338,20 +339,20 @@ t.test('REST faults map to the coded upstream errors', async (t) => {
   const code = (simulator.facilities[0] as { facilityCode: string }).facilityCode
 
   simulator.faults = { status: 500 }
-  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'GW_ERR_UPSTREAM', statusCode: 502, message: /HTTP 500 HE_THONG_BAN/ })
-  await t.rejects(port.listRecords(FACILITIES, { limit: 5 }, ctx), { code: 'GW_ERR_UPSTREAM', statusCode: 502 })
-  await t.rejects(port.checkHealth(), { code: 'GW_ERR_UPSTREAM' })
+  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'UPSTREAM_FAULT', message: /HTTP 500 HE_THONG_BAN/ })
+  await t.rejects(port.listRecords(FACILITIES, { limit: 5 }, ctx), { code: 'UPSTREAM_FAULT' })
+  await t.rejects(port.checkHealth(), { code: 'UPSTREAM_FAULT' })
 
   simulator.faults = { status: 503 }
-  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
+  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 
   simulator.faults = { reset: true }
-  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE', statusCode: 503 })
-  await t.rejects(port.listRecords(FACILITIES, { limit: 5 }, ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'UPSTREAM_UNAVAILABLE' })
+  await t.rejects(port.listRecords(FACILITIES, { limit: 5 }, ctx), { code: 'UPSTREAM_UNAVAILABLE' })
 
   simulator.faults = { delayMs: 1500 }
-  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT', statusCode: 504 })
-  await t.rejects(port.listRecords(FACILITIES, { limit: 5 }, ctx), { code: 'GW_ERR_UPSTREAM_TIMEOUT' })
+  await t.rejects(port.getRecord(FACILITIES, code, ctx), { code: 'UPSTREAM_TIMEOUT' })
+  await t.rejects(port.listRecords(FACILITIES, { limit: 5 }, ctx), { code: 'UPSTREAM_TIMEOUT' })
 
   simulator.faults = {}
   t.equal((await port.getRecord(FACILITIES, code, ctx))?.facilityCode, code, 'healthy again once the upstream is')
@@ -363,7 +364,7 @@ t.test('malformed upstream answers become coded upstream errors', async (t) => {
   const port = restPort(t, simulator)
   const facility = simulator.facilities.find((f) => f.level === 'primary') as typeof simulator.facilities[number]
   const upstream = facilityToUpstream(facility)
-  const malformed = { code: 'GW_ERR_UPSTREAM', statusCode: 502 }
+  const malformed = { code: 'UPSTREAM_FAULT' }
   const get = async (): Promise<unknown> => await port.getRecord(FACILITIES, facility.facilityCode, ctx)
 
   simulator.faults = { body: '<html>Service Unavailable</html>' }
@@ -411,22 +412,22 @@ t.test('the REST source authenticates, passes who asks, and maps filter values t
   t.equal(simulator.hits, hits + 1)
 
   const wrongKey = restPort(t, simulator, { apiKey: 'wrong-key' })
-  await t.rejects(wrongKey.getRecord(FACILITIES, '25001', ctx), { code: 'GW_ERR_UPSTREAM', message: /HTTP 401 KHONG_XAC_THUC/ })
+  await t.rejects(wrongKey.getRecord(FACILITIES, '25001', ctx), { code: 'UPSTREAM_FAULT', message: /HTTP 401 KHONG_XAC_THUC/ })
   const wrongPath = restPort(t, simulator, { url: `${simulator.url}/v9` })
-  await t.rejects(wrongPath.getRecord(FACILITIES, '25001', ctx), { code: 'GW_ERR_UPSTREAM', message: /404 DUONG_DAN_KHONG_TON_TAI/ }, 'a wrong path is not "no such record"')
+  await t.rejects(wrongPath.getRecord(FACILITIES, '25001', ctx), { code: 'UPSTREAM_FAULT', message: /404 DUONG_DAN_KHONG_TON_TAI/ }, 'a wrong path is not "no such record"')
 
   const gone = await startSectorRestSimulator({ count: 5 })
   const url = gone.url
   await gone.close()
   const unreachable = restPort(t, simulator, { url })
-  await t.rejects(unreachable.getRecord(FACILITIES, '25001', ctx), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
-  await t.rejects(unreachable.checkHealth(), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+  await t.rejects(unreachable.getRecord(FACILITIES, '25001', ctx), { code: 'UPSTREAM_UNAVAILABLE' })
+  await t.rejects(unreachable.checkHealth(), { code: 'UPSTREAM_UNAVAILABLE' })
 })
 
 t.test('a REST upstream without pagination is paged by the port', async (t) => {
   const simulator = await startSimulator(t, { count: 45 })
   const { cursorKey: _k, cursorParam: _p, limitParam: _l, ...unpaged } = FACILITIES.source as Extract<DatasetDeclaration['source'], { kind: 'rest' }>
-  const declaration = parseDeclaration({ ...FACILITIES, dataset: 'facilities-unpaged', source: unpaged }, 'inline')
+  const declaration = parseDeclaration({ ...FACILITIES, dataset: 'facilities-unpaged', source: unpaged }, 'inline', schemasDir)
   const port = createSectorClient({ datasets: [declaration], upstreams: { health: { url: simulator.url, apiKey: API_KEY, timeoutMs: 2000 } } })
   t.teardown(() => port.close())
   // the simulator's default page (50) holds all 45: one upstream answer, paged here by id

@@ -150,10 +150,10 @@ export function nationalPortalContract (t: Test, makeFixture: (t: Test) => Promi
     const code = dossierCode(7, 1)
     const before = portal.calls()
     await t.rejects(port.pushDossierStatus(samplePush(code, procedureCode, 1, { changedAt: '2025-03-01 10:00' }), context(fixture, 'date')),
-      { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/changedAt' }] })
-    await t.rejects(port.pushDossierStatus(samplePush(code, procedureCode, 1, { sequence: 0 }), context(fixture, 'sequence')), { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/sequence' }] })
+      { code: 'INVALID_INPUT', errors: [{ pointer: '/changedAt' }] })
+    await t.rejects(port.pushDossierStatus(samplePush(code, procedureCode, 1, { sequence: 0 }), context(fixture, 'sequence')), { code: 'INVALID_INPUT', errors: [{ pointer: '/sequence' }] })
     await t.rejects(port.pushDossierStatuses([samplePush(code, procedureCode, 1), samplePush('H23-1', procedureCode, 1)], context(fixture, 'code')),
-      { code: 'GW_ERR_VALIDATION', errors: [{ pointer: '/1/dossierCode' }] })
+      { code: 'INVALID_INPUT', errors: [{ pointer: '/1/dossierCode' }] })
     t.equal(portal.calls(), before)
   })
 

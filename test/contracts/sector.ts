@@ -93,7 +93,7 @@ const ids = (records: readonly SectorRecord[], idField: string): Array<string | 
 const hasDiacritics = (text: string): boolean => /[^\p{ASCII}]/u.test(text)
 
 function validationOf (t: Test, error: unknown, pointer: string, message: string): void {
-  t.match(error, { code: 'GW_ERR_VALIDATION', statusCode: 400, errors: [{ in: 'query', pointer }] }, message)
+  t.match(error, { code: 'INVALID_INPUT', errors: [{ in: 'query', pointer }] }, message)
 }
 
 async function failure (pending: Promise<unknown>): Promise<unknown> {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { centuryAndYearDigits, parsePersonalId } from '../../src/domain/personal-id.js'
+import { centuryAndYearDigits, parsePersonalId } from '../../domain/personal-id.js'
 
 const NOW = new Date('2026-11-23T00:00:00Z')
 

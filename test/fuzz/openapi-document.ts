@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
-import { isPersonalId } from '../../src/domain/personal-id.js'
+import { isPersonalId } from '../../domain/personal-id.js'
 import type { JsonSchema, SchemaContext } from './schema-arbitraries.js'
 
 /**

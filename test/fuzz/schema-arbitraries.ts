@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { BIRTH_PROVINCE_CODES, centuryAndYearDigits } from '../../src/domain/personal-id.js'
+import { BIRTH_PROVINCE_CODES, centuryAndYearDigits } from '../../domain/personal-id.js'
 
 /**
  * JSON Schema (as an OpenAPI 3.0 document carries it) → fast-check arbitraries: values a schema accepts, and
@@ -68,7 +68,7 @@ const SPECIAL_CHAR = fc.constantFrom('\u0000', '\u0001', '\n', '\r', '\t', '\u00
 
 const PROVINCES = [...BIRTH_PROVINCE_CODES]
 
-/** A personal id that passes every rule of src/domain/personal-id.ts (known province, a birth year not in the future). */
+/** A personal id that passes every rule of domain/personal-id.ts (known province, a birth year not in the future). */
 export const personalIdArb: fc.Arbitrary<string> = fc.tuple(
   fc.constantFrom(...PROVINCES),
   fc.integer({ min: 1900, max: CURRENT_YEAR }),

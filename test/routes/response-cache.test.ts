@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import { DEFAULT_DATASETS_DIR, loadDatasets } from '../../adapters/sector/loader.js'
+import { loadDatasets } from '../../adapters/sector/loader.js'
 import type { DatasetDeclaration } from '../../adapters/sector/port.js'
 import { sectorSeedData } from '../../adapters/sector/seed.js'
+import { DEFAULT_DATASETS_DIR, schemasDir } from '../../src/paths.js'
 import type { Client } from '../../src/auth/grants.js'
 import { datasetCacheTtl } from '../../src/cache/policy.js'
 import { cacheKey, createResponseCache } from '../../src/cache/response-cache.js'
@@ -178,7 +179,7 @@ t.test('personal data is never kept: land parcels and dossiers reach their sourc
 })
 
 t.test('the policy: a declaration marked cacheable but holding personal data is still never kept', async (t) => {
-  const datasets = await loadDatasets(DEFAULT_DATASETS_DIR)
+  const datasets = await loadDatasets(DEFAULT_DATASETS_DIR, schemasDir)
   const byKey = (key: string): DatasetDeclaration => {
     const found = datasets.find((declaration) => `${declaration.sector}/${declaration.dataset}` === key)
     if (found === undefined) throw new Error(`no ${key}`)

@@ -41,7 +41,7 @@ for (const driver of storeDrivers()) {
 
     let pages = 0
     await t.rejects(runSync(sync, { db, runId: 'dossier-run-1', trigger: 'manual', progress: () => { if (++pages === 2) portal.faults = { failNext: 1 } } }),
-      { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+      { code: 'UPSTREAM_UNAVAILABLE' })
     const done = await runSync(sync, { db, runId: 'dossier-run-1', trigger: 'manual' })
     t.match(done, { read: changes.length, invalid: 0 })
 

@@ -40,12 +40,12 @@ for (const driver of storeDrivers()) {
       runId: 'run-a',
       trigger: 'manual',
       progress: () => { if (++pages === 3) simulator.faults = { failNextChanges: 2 } }
-    }), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' })
+    }), { code: 'UPSTREAM_UNAVAILABLE' })
     const [midway] = await db.query<{ records_read: number, status: string }>("SELECT records_read, status FROM sync_runs WHERE run_id = 'run-a'")
     t.equal(midway?.status, 'running')
     // three pages committed, or four when the page read ahead came back before the outage began
     t.ok(midway?.records_read === 900 || midway?.records_read === 1200, `${midway?.records_read ?? 0} records committed before the outage`)
-    await t.rejects(runSync(sync, { db, runId: 'run-a', trigger: 'manual' }), { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' }, 'still failing')
+    await t.rejects(runSync(sync, { db, runId: 'run-a', trigger: 'manual' }), { code: 'UPSTREAM_UNAVAILABLE' }, 'still failing')
     const done = await runSync(sync, { db, runId: 'run-a', trigger: 'manual' })
     t.match(done, { read: 2000, invalid: 50 }, 'the retried run counts from where it stopped')
     const expected = expectedCitizens(simulator)

@@ -4,11 +4,12 @@ import { datasetKey } from '../../adapters/sector/declaration.js'
 import { loadDatasets } from '../../adapters/sector/loader.js'
 import { sectorSeedData, seedSectorTables } from '../../adapters/sector/seed.js'
 import { startSectorRestSimulator } from '../../adapters/sector/simulator.js'
+import { DEFAULT_DATASETS_DIR, schemasDir } from '../../src/paths.js'
 import { runSync } from '../../src/sync/runner.js'
 import { sectorDatasetSync, sectorSyncName } from '../../src/sync/syncs/sector-dataset.js'
 import { storeDrivers } from '../store/store-drivers.js'
 
-const datasets = await loadDatasets()
+const datasets = await loadDatasets(DEFAULT_DATASETS_DIR, schemasDir)
 const declared = (key: string) => datasets.find((d) => datasetKey(d) === key) ?? (() => { throw new Error(key) })()
 
 for (const driver of storeDrivers()) {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { PROBLEM_KINDS, PROBLEM_TYPE_BASE, type FieldError, type ProblemCode, type ProblemKind } from '../../errors.js'
+import { fromAdapterError, PROBLEM_KINDS, PROBLEM_TYPE_BASE, type FieldError, type ProblemCode, type ProblemKind } from '../../errors.js'
 
 /**
  * Turns every failure — ours, Fastify's (404 route, 413, 415, bad JSON, schema validation) and unexpected
@@ -99,7 +99,9 @@ export function sendProblem (reply: FastifyReply, problem: Problem): FastifyRepl
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
-function answerError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function answerError (thrown: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // an adapter's own error (no HTTP status of its own) becomes the gateway error it is answered as
+  const error = fromAdapterError(thrown) as FastifyError
   const kind = kindOf(error)
   if (kind.status >= 500) {
     // Upstream failures are expected operational events; anything else is a bug worth a stack.

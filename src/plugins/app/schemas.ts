@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
-import { isPersonalId } from '../../domain/personal-id.js'
+import { isPersonalId } from '../../../domain/personal-id.js'
 import { readSchemas } from '../../schemas/read.js'
 
 /** Ajv plugin: formats carrying domain rules, so a bad personal id fails as ordinary validation with a pointer. */

@@ -6,6 +6,7 @@ import type { RestUpstreamOptions } from '../../../adapters/sector/rest-source.j
 import type { SectorConfig } from '../../config/sector.js'
 import { openDb, type Db } from '../../store/db.js'
 import { datasetSchemas } from '../../sector/dataset-schemas.js'
+import { schemasDir } from '../../paths.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +30,7 @@ function restUpstreams (datasets: readonly DatasetDeclaration[], config: SectorC
 
 /** Loads every declaration, serves it through one port, and registers each dataset's record and page schemas. */
 export default fp<{ config: SectorConfig }>(async function sector (app, { config }) {
-  const datasets = await loadDatasets(config.datasetsDir)
+  const datasets = await loadDatasets(config.datasetsDir, schemasDir)
   const upstreams = restUpstreams(datasets, config)
   // SQL datasets read a sector database of their own when configured, else tables next to the gateway's store
   const own: Db | undefined = config.database === undefined ? undefined : await openDb(config.database)

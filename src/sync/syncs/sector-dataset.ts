@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../../adapters/shared/errors.js'
 import { datasetKey, type DatasetDeclaration, type Page, type SectorPort, type SectorRecord } from '../../../adapters/sector/port.js'
 import type { SyncDefinition } from '../definition.js'
 
@@ -8,8 +9,7 @@ import type { SyncDefinition } from '../definition.js'
  */
 
 function isCursorRefusal (err: unknown): boolean {
-  const errors = (err as { code?: string, errors?: Array<{ pointer: string }> }).errors
-  return (err as { code?: string }).code === 'GW_ERR_VALIDATION' && errors?.some((error) => error.pointer === '/cursor') === true
+  return err instanceof InvalidInputError && err.errors.some((error) => error.pointer === '/cursor')
 }
 
 export function sectorSyncName (declaration: DatasetDeclaration): string {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../domain/identity.js'
+import { contradictionsWithPersonalId, identityMismatches, type IdentityClaim } from '../../../../domain/identity.js'
 import { NotFoundError, validationError } from '../../../errors.js'
 import { problemResponses } from '../../support/problems.js'
 import { callContext } from '../../support/call-context.js'

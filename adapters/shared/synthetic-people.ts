@@ -1,12 +1,14 @@
-import { BIRTH_PROVINCE_CODES, centuryAndYearDigits, type Gender } from '../../src/domain/personal-id.js'
-import { HOME_PROVINCE, OTHER_PROVINCES, type Province } from '../shared/admin-units.js'
-import { random, type Random } from '../shared/random.js'
-import { familyName, fullName } from '../shared/vietnamese-names.js'
-import type { Address, Citizen } from './port.js'
+import { BIRTH_PROVINCE_CODES, centuryAndYearDigits, type Gender } from '../../domain/personal-id.js'
+import { HOME_PROVINCE, OTHER_PROVINCES, type Province } from './admin-units.js'
+import { random, type Random } from './random.js'
+import { familyName, fullName } from './vietnamese-names.js'
+import type { Address, Citizen } from '../population/port.js'
 
 /**
  * A deterministic synthetic population: citizen N is made from (seed, N) alone, and the last six digits of
- * a personal id encode N, so any id is looked up in O(1) without holding the population in memory.
+ * a personal id encode N, so any id is looked up in O(1) without holding the population in memory. The
+ * population registry's simulator serves them as its citizens; the other simulators and seeds draw their
+ * applicants, land owners and legal representatives from the same people, so personal ids agree across systems.
  */
 
 const ID_SPACE = 1_000_000

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js'
+import type { FieldError } from './field-error.js'
 import { parsePersonalId, type Gender } from './personal-id.js'
 
 export interface IdentityClaim {
