@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestGateway } from './helper.js'
+import { buildTestGateway } from './support/gateway.js'
 
 const PROBLEM = /^application\/problem\+json/
 

@@ -15,7 +15,8 @@ import { startSectorRestSimulator } from '../../adapters/sector/simulator.js'
 import { retryBudget, upstreamPolicy, type ResilienceOptions, type UpstreamResilience } from '../../adapters/shared/resilience.js'
 import type { TransportFaults } from '../../adapters/shared/simulator-server.js'
 import { dossierCode, samplePush } from '../contracts/national-portal.js'
-import { TEST_CREDENTIALS, testConfig } from '../helper.js'
+import { testConfig } from '../support/gateway.js'
+import { TEST_CREDENTIALS } from '../support/upstreams.js'
 
 /**
  * Circuit breaker, retries, retry budget and the overall deadline, driven through each adapter against its real

@@ -9,7 +9,7 @@ import type { SectorPort } from '../../adapters/sector/port.js'
 import { sectorSeedData, seedSectorTables } from '../../adapters/sector/seed.js'
 import { facilityToUpstream, startSectorRestSimulator, type SectorRestSimulator } from '../../adapters/sector/simulator.js'
 import type { Db } from '../../src/store/db.js'
-import { tempFiles } from '../helper.js'
+import { tempFiles } from '../support/teardown.js'
 import { sectorContract, type SectorFixture } from '../contracts/sector.js'
 import { storeDrivers } from '../store/store-drivers.js'
 

@@ -12,7 +12,8 @@ import { createSyncControl, type SyncControl } from '../../src/sync/control.js'
 import { queueName, SCHEDULER_ID } from '../../src/sync/queues.js'
 import { freePort } from '../../src/private-redis.js'
 import { buildWorker } from '../../src/worker-app.js'
-import { redisPrefix, testRedisUrl, testStoreEnv } from '../helper.js'
+import { redisPrefix, testRedisUrl } from '../support/redis.js'
+import { testStoreEnv } from '../support/store.js'
 import { destinationCitizens, expectedCitizens, populationFeed, workerEnv } from './fixtures.js'
 
 /**
