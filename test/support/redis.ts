@@ -10,7 +10,7 @@ export async function redisUrl (t: Teardown, givenUrl: string | undefined): Prom
   if (redis === undefined) {
     throw new Error('This needs Redis: give its URL (TEST_REDIS_URL, BENCH_REDIS_URL) or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)')
   }
-  t.teardown(() => redis.stop())
+  t.teardown(() => redis.stop(), 'stop the private redis-server')
   return redis.url
 }
 
@@ -38,7 +38,7 @@ export async function redisPrefix (t: Teardown, url: string, label = 'test'): Pr
     } finally {
       client.disconnect()
     }
-  })
+  }, `delete Redis keys ${prefix}*`)
   return prefix
 }
 

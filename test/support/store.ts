@@ -21,7 +21,7 @@ export async function postgresSchema (t: Teardown, url: string, label = 'test'):
     } finally {
       await client.end()
     }
-  })
+  }, `drop schema ${schema}`)
   return schema
 }
 
@@ -54,7 +54,7 @@ export async function pgliteDir (t: Teardown, parent = SCRATCH): Promise<string>
   const template = await pgliteTemplate
   const dir = await mkdtemp(join(parent, 'lgsp-pglite-'))
   await cp(template, dir, { recursive: true })
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  t.teardown(() => rm(dir, { recursive: true, force: true }), `remove ${dir}`)
   return dir
 }
 

@@ -7,13 +7,14 @@ import { join } from 'node:path'
  * (bench/shared.ts). Steps run last registered first, once the test (or the benchmark) ends.
  */
 export interface Teardown {
-  teardown (fn: () => unknown): void
+  /** `name` says what the step does, for a benchmark's report of a step that failed (tap has no use for it). */
+  teardown (fn: () => unknown, name?: string): void
 }
 
 /** A temp dir of its own, removed at teardown. */
 export async function tempDir (t: Teardown, prefix = 'lgsp-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  t.teardown(() => rm(dir, { recursive: true, force: true }), `remove ${dir}`)
   return dir
 }
 

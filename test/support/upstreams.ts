@@ -13,7 +13,7 @@ export type SimulatorOptions = Omit<PopulationSimulatorOptions, 'credentials'>
 /** The population database (SOAP, and its change feed), answering TEST_CREDENTIALS. */
 export async function startSimulator (t: Teardown, options: SimulatorOptions = {}): Promise<PopulationSimulator> {
   const simulator = await startPopulationSimulator({ credentials: TEST_CREDENTIALS, ...options })
-  t.teardown(() => simulator.close())
+  t.teardown(() => simulator.close(), 'close the population simulator')
   return simulator
 }
 
@@ -30,6 +30,6 @@ export async function startUpstreams (t: Teardown, options: SimulatorOptions = {
     population: population.population,
     ...(options.seed === undefined ? {} : { seed: options.seed })
   })
-  t.teardown(() => procedures.close())
+  t.teardown(() => procedures.close(), 'close the procedures simulator')
   return { population, procedures }
 }

@@ -5,6 +5,8 @@ import type { PopulationPort } from '../../adapters/population/port.js'
 import { isInvalidChange, type PopulationSimulator } from '../../adapters/population/simulator.js'
 import type { Queryable } from '../../src/store/db.js'
 import { workerEnv as syncWorkerEnv } from '../support/env.js'
+import { redisPrefix, testRedisUrl } from '../support/redis.js'
+import { testStoreEnv } from '../support/store.js'
 import { startSimulator, TEST_CREDENTIALS } from '../support/upstreams.js'
 
 /** A population simulator with a change feed, and its client as the population-changes sync uses it. */
@@ -54,4 +56,16 @@ export async function destinationCitizens (db: Queryable): Promise<{ count: numb
 /** A sync worker's environment (support/env.ts) that gives up a lost lock and retries within a test's time. */
 export function workerEnv (options: Parameters<typeof syncWorkerEnv>[0]): Record<string, string> {
   return syncWorkerEnv({ ...options, extra: { SYNC_LOCK_MS: '2000', SYNC_BACKOFF_MS: '200', ...options.extra } })
+}
+
+/**
+ * What a sync worker of a test stands on: Redis under a prefix of its own, a store of its own, a population
+ * simulator with this change feed; and the worker's environment on them (`extra` last).
+ */
+export async function workerSetup (t: Test, feed: { changes: number, invalidEvery?: number }, extra: Record<string, string>): Promise<{ simulator: PopulationSimulator, redisUrl: string, prefix: string, env: Record<string, string> }> {
+  const redisUrl = await testRedisUrl(t)
+  const prefix = await redisPrefix(t, redisUrl)
+  const store = await testStoreEnv(t)
+  const { simulator } = await populationFeed(t, feed)
+  return { simulator, redisUrl, prefix, env: workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra }) }
 }
