@@ -1,13 +1,11 @@
-import { writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import type { Client } from '../src/auth/grants.js'
-import { projectRoot } from '../src/paths.js'
-import {
-  allOk, BENCH_CLIENT, BenchFailure, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, describeMachine, machineRows, markdownTable, median,
-  numberOption, runBenchScript, runLoad, startBenchBackends, startGatewayProcess, type Cleanup, type GatewayProcess, type LoadResult
-} from './shared.js'
+import { signTestToken } from '../test/support/identity.js'
+import { BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchStore, startBenchBackends } from './backends.js'
+import { type GatewayProcess, startGatewayProcess } from './children.js'
+import { allOk, type LoadResult, runLoad } from './load.js'
+import { describeMachine, machineRows, markdownTable, median } from './report.js'
+import { BenchFailure, benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_OPTION, numberOption, type ParsedOptions, runBenchScript, writeResults } from './script.js'
 
 /**
  * What auditing costs: GET /api/v1/citizens/{personalId} through the whole gateway (RS256 JWT, grant and purpose,
@@ -33,8 +31,6 @@ import {
  * and hold at least one record per 2xx it sent, and the audit-off gateway's must be empty.
  */
 
-const USAGE = 'usage: node dist/bench/audit.js [--rounds 5] [--duration 10] [--warmup <duration>] [--connections 50] [--ids 1000]'
-const RESULTS_FILE = join(projectRoot, 'bench', 'results-audit.md')
 const GOAL = 0.9
 const PAUSE_MS = 1000
 
@@ -43,39 +39,7 @@ const CLIENTS: Client[] = [
   { clientId: 'VN.BENCH.ADMIN', name: 'Benchmark administrators', status: 'active', admin: true, grants: [] }
 ]
 
-interface Options {
-  rounds: number
-  duration: number
-  warmup: number
-  connections: number
-  ids: number
-}
-
-function parseOptions (argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rounds: { type: 'string', default: '5' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string' },
-      connections: { type: 'string', default: '50' },
-      ids: { type: 'string', default: '1000' },
-      help: { type: 'boolean', default: false }
-    }
-  })
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`)
-    process.exit(0)
-  }
-  const duration = numberOption('duration', values.duration, 1, 3600)
-  return {
-    rounds: numberOption('rounds', values.rounds, 1, 100),
-    duration,
-    warmup: numberOption('warmup', values.warmup ?? String(duration), 1, 3600),
-    connections: numberOption('connections', values.connections, 1, 10_000),
-    ids: numberOption('ids', values.ids, 1, 5000) // the simulator's default population is 5000 citizens
-  }
-}
+type Options = ParsedOptions<'rounds' | 'duration' | 'warmup' | 'connections' | 'ids', never>
 
 interface Variant {
   name: 'audit on' | 'audit off'
@@ -96,8 +60,8 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const machine = describeMachine()
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
-  const backends = await startBenchBackends(cleanup, { name: 'audit', clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
-  const { identity, redis, upstreams } = backends
+  const backends = await startBenchBackends(cleanup, { clients: CLIENTS, ids: options.ids, redisUrl: env.redisUrl })
+  const { redis, upstreams } = backends
   const config = benchGatewayEnv(backends)
   const variants: Variant[] = []
   let storeDescription = ''
@@ -112,7 +76,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
 
   // long enough for the whole run, so no token expires under load
   const ttlSeconds = 3600 + (options.rounds * options.duration + options.warmup) * 2
-  const headers = await benchCallerHeaders(identity, ['citizens.read'], ttlSeconds)
+  const headers = await benchCallerHeaders(['citizens.read'], ttlSeconds)
   const paths = upstreams.personalIds.map((personalId) => `/api/v1/citizens/${personalId}`)
 
   // One call each before any load: the gateway answers with the granted fields only.
@@ -141,7 +105,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
 
   // Audit on wrote (at least) one record per 2xx, in a chain that verifies; audit off wrote none.
   log('\nverifying the audit chains…')
-  const admin = { authorization: `Bearer ${await identity.sign('VN.BENCH.ADMIN', ['admin'], ttlSeconds)}` }
+  const admin = { authorization: `Bearer ${await signTestToken({ clientId: 'VN.BENCH.ADMIN', scopes: ['admin'], ttlSeconds })}` }
   for (const variant of variants) {
     const response = await fetch(`${variant.gateway.url}/admin/v1/audit/verify`, { headers: admin })
     const verification = await response.json() as { intact?: boolean, checked?: number }
@@ -155,9 +119,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   }
 
   const report = renderReport(options, variants, machine, storeDescription, redis.description)
-  process.stdout.write(`\n${report}`)
-  await writeFile(RESULTS_FILE, report)
-  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
+  await writeResults('results-audit.md', report)
 }
 
 function renderReport (options: Options, variants: Variant[], machine: ReturnType<typeof describeMachine>, store: string, redis: string): string {
@@ -216,4 +178,10 @@ ${roundsTable}
 `
 }
 
-await runBenchScript(USAGE, async (cleanup, stopping) => { await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping) })
+await runBenchScript({
+  numbers: { rounds: { default: 5, min: 1, max: 100 }, duration: { default: 10, min: 1, max: 3600 }, connections: CONNECTIONS_OPTION, ids: IDS_OPTION },
+  strings: { warmup: '<duration>' }
+}, async ({ warmup, ...options }, cleanup, stopping) => {
+  // the warm-up lasts a round unless told otherwise
+  await run({ ...options, warmup: numberOption('warmup', warmup ?? String(options.duration), 1, 3600) }, benchServiceUrls(), cleanup, stopping)
+})

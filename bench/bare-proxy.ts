@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
 import { createPopulationClient } from '../adapters/population/client.js'
-import type { BareProxyPopulation } from './shared.js'
+import type { BareProxyPopulation } from './children.js'
 
 /**
  * The floor under the gateway in bench/gateway.ts: Fastify, one route, and the population adapter the gateway uses
@@ -11,7 +11,7 @@ import type { BareProxyPopulation } from './shared.js'
  *
  *   GET /citizens/{personalId} → 200 the citizen as JSON | 404
  *
- * Started in a process of its own by startBareProxyProcess (bench/shared.ts).
+ * Started in a process of its own by startBareProxyProcess (bench/children.ts).
  */
 
 export interface BareProxy {

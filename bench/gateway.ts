@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import { signRequest } from '../adapters/population/signature.js'
 import { buildEnvelope, OPERATION, SOAP_ACTION, SOAP_CONTENT_TYPE } from '../adapters/population/soap.js'
 import { CATALOGUE } from '../adapters/procedures/catalogue.js'
-import { projectRoot } from '../src/paths.js'
+import { TEST_CREDENTIALS, TEST_PROCEDURES_KEY } from '../test/support/upstreams.js'
 import { benchmarkJwt, type JwtResult } from './jwt.js'
 import { runPacedLoad } from './paced-load.js'
-import {
-  allOk, BENCH_CLIENT, BenchFailure, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, cpuMs, describeMachine, machineRows, markdownTable, median,
-  numberOption, runBenchScript, runLoad, startBareProxyProcess, startBenchBackends, startGatewayProcess, type Cleanup, type LoadOptions, type LoadRequest, type LoadResult, type Machine
-} from './shared.js'
+import { BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchStore, startBenchBackends } from './backends.js'
+import { cpuMs, startBareProxyProcess, startGatewayProcess } from './children.js'
+import { allOk, type LoadOptions, type LoadRequest, type LoadResult, runLoad } from './load.js'
+import { describeMachine, type Machine, machineRows, markdownTable, median } from './report.js'
+import { BenchFailure, benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_OPTION, type ParsedOptions, runBenchScript, writeResults } from './script.js'
 
 /**
  * What the gateway costs over calling the upstream directly (issue #8), measured in one run on loopback:
@@ -41,48 +39,12 @@ import {
  * afresh before each round (the signature covers URL, user and timestamp, not the body), so --duration is capped.
  */
 
-const USAGE = 'usage: node dist/bench/gateway.js [--rounds 3] [--duration 10] [--warmup 5] [--connections 50] [--ids 1000] [--jwt-iterations 2000]'
-const RESULTS_FILE = join(projectRoot, 'bench', 'results.md')
 const PAUSE_MS = 500
 const FIXED_RATE_SHARE = 0.5
 // the simulator's clock window is ±5 min; a round must finish inside it
 const MAX_DURATION_S = 240
 
-interface Options {
-  rounds: number
-  duration: number
-  warmup: number
-  connections: number
-  ids: number
-  jwtIterations: number
-}
-
-function parseOptions (argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '50' },
-      ids: { type: 'string', default: '1000' },
-      'jwt-iterations': { type: 'string', default: '2000' },
-      help: { type: 'boolean', default: false }
-    }
-  })
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`)
-    process.exit(0)
-  }
-  return {
-    rounds: numberOption('rounds', values.rounds, 1, 100),
-    duration: numberOption('duration', values.duration, 1, MAX_DURATION_S),
-    warmup: numberOption('warmup', values.warmup, 0, MAX_DURATION_S),
-    connections: numberOption('connections', values.connections, 1, 10_000),
-    ids: numberOption('ids', values.ids, 1, 5000), // the simulator's default population is 5000 citizens
-    jwtIterations: numberOption('jwt-iterations', values['jwt-iterations'], 1, 1_000_000)
-  }
-}
+type Options = ParsedOptions<'rounds' | 'duration' | 'warmup' | 'connections' | 'ids' | 'jwt-iterations', never>
 
 type VariantName = 'direct' | 'bare proxy' | 'full' | 'procedures direct' | 'procedures cached'
 
@@ -117,8 +79,8 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const machine = describeMachine()
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
-  const backends = await startBenchBackends(cleanup, { name: 'gateway', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
-  const { identity, redis, credentials, proceduresApiKey, upstreams } = backends
+  const backends = await startBenchBackends(cleanup, { clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
+  const { redis, upstreams } = backends
 
   const store = await benchStore(cleanup, env.databaseUrl)
   const gateway = await startGatewayProcess(cleanup, 'gateway', {
@@ -127,14 +89,12 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     env: { ...benchGatewayEnv(backends), ...store.env }
   })
   log(`gateway at ${gateway.url}, store ${store.description}`)
-  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', {
-    url: upstreams.populationUrl, username: credentials.username, secret: credentials.secret, connections: 64
-  })
+  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', upstreams.populationUrl)
   log(`bare proxy at ${bareProxy.url}`)
 
   // long enough for the whole run, so no token expires under load
   const ttlSeconds = 3600 + (options.rounds + 1) * (options.duration + options.warmup) * 10
-  const gatewayHeaders = await benchCallerHeaders(identity, ['citizens.read', 'procedures.read'], ttlSeconds)
+  const gatewayHeaders = await benchCallerHeaders(['citizens.read', 'procedures.read'], ttlSeconds)
   const { personalIds } = upstreams
   const population = new URL(upstreams.populationUrl)
   const procedures = new URL(upstreams.proceduresUrl)
@@ -150,7 +110,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
       'content-type': SOAP_CONTENT_TYPE,
       soapaction: SOAP_ACTION,
       timestamp,
-      authorization: signRequest(population.href, credentials.username, credentials.secret, timestamp)
+      authorization: signRequest(population.href, TEST_CREDENTIALS.username, TEST_CREDENTIALS.secret, timestamp)
     }
   }
   const soapRequests = (): LoadRequest[] => soapBodies.map((body) => ({ method: 'POST', path: population.pathname, body }))
@@ -189,7 +149,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
       load: () => ({
         url: procedures.origin,
         paths: procedureCodes.map((code) => `${procedures.pathname}/thutuc/${code}`),
-        headers: { 'x-api-key': proceduresApiKey }
+        headers: { 'x-api-key': TEST_PROCEDURES_KEY }
       }),
       pid: upstreams.pid,
       rounds: [],
@@ -268,14 +228,12 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     }
   }
 
-  log(`\nJWT verification, ${options.jwtIterations} per algorithm…`)
-  const jwt = await benchmarkJwt(options.jwtIterations)
+  log(`\nJWT verification, ${options['jwt-iterations']} per algorithm…`)
+  const jwt = await benchmarkJwt(options['jwt-iterations'])
   for (const result of jwt) log(`${result.name.padEnd(20)} ${figure(result.opsPerSecond, 0).padStart(10)} ops/s  ${figure(result.meanMicros, 3)} µs each`)
 
   const report = renderReport({ options, variants, fixedRate, jwt, machine, store: store.description, redis: redis.description })
-  process.stdout.write(`\n${report}`)
-  await writeFile(RESULTS_FILE, report)
-  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
+  await writeResults('results.md', report)
 }
 
 interface Report {
@@ -369,7 +327,7 @@ ${added}
 
 ## JWT verification, in process
 
-${options.jwtIterations} sequential verifications per algorithm (jose \`jwtVerify\` against a local JWKS, issuer, audience
+${options['jwt-iterations']} sequential verifications per algorithm (jose \`jwtVerify\` against a local JWKS, issuer, audience
 and algorithm checked as the gateway does). The last row is what a hit in a verified-token cache would cost — an LRU
 lookup by token string — measured with lru-cache here; the gateway's own cache (src/auth/token-verifier.ts) is not
 what is measured.
@@ -382,4 +340,13 @@ ${roundsTable}
 `
 }
 
-await runBenchScript(USAGE, async (cleanup, stopping) => { await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping) })
+await runBenchScript({
+  numbers: {
+    rounds: { default: 3, min: 1, max: 100 },
+    duration: { default: 10, min: 1, max: MAX_DURATION_S },
+    warmup: { default: 5, min: 0, max: MAX_DURATION_S },
+    connections: CONNECTIONS_OPTION,
+    ids: IDS_OPTION,
+    'jwt-iterations': { default: 2000, min: 1, max: 1_000_000 }
+  }
+}, async (options, cleanup, stopping) => { await run(options, benchServiceUrls(), cleanup, stopping) })

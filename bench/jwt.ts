@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
+import { createLocalJWKSet, jwtVerify } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { signClientToken } from '../src/auth/sign-token.js'
+import { AUDIENCE, ISSUER, jwksOf, signingKeys, signTestToken } from '../test/support/identity.js'
 
 /**
  * What verifying a bearer token costs, per algorithm the gateway accepts, in this process and one at a time:
@@ -23,9 +23,6 @@ export interface JwtResult {
   meanMicros: number
 }
 
-const ISSUER = 'https://idp.bench.lgsp.local'
-const AUDIENCE = 'lgsp-gateway-bench'
-
 async function measure (name: string, operations: number, operation: () => Promise<unknown> | unknown): Promise<JwtResult> {
   // awaited only when it is a promise: a synchronous lookup is not charged a microtask
   for (let i = 0; i < Math.min(200, operations); i++) { const result = operation(); if (result instanceof Promise) await result } // warm-up
@@ -40,11 +37,11 @@ export async function benchmarkJwt (iterations: number): Promise<JwtResult[]> {
   const results: JwtResult[] = []
   const cache = new LRUCache<string, { clientId: string, expiresAt: number }>({ max: 10_000 })
   let lastToken = ''
-  for (const alg of ALLOWED_ALGORITHMS) {
-    const kid = `bench-${alg}`
-    const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519' } : {})
-    const keys = createLocalJWKSet({ keys: [{ ...await exportJWK(publicKey), kid, alg, use: 'sig' }] })
-    const token = await signClientToken({ clientId: 'VN.BENCH.MOTCUA', scopes: ['citizens.read'], issuer: ISSUER, audience: AUDIENCE, key: privateKey, kid, alg, ttlSeconds: 3600 })
+  // the tests' keys (test/support/identity.ts): one per algorithm the gateway accepts
+  for (const key of await signingKeys()) {
+    const alg = key.alg
+    const keys = createLocalJWKSet(jwksOf([key]))
+    const token = await signTestToken({ clientId: 'VN.BENCH.MOTCUA', scopes: ['citizens.read'], alg, ttlSeconds: 3600 })
     const { payload } = await jwtVerify(token, keys, { issuer: ISSUER, audience: AUDIENCE, algorithms: [...ALLOWED_ALGORITHMS] })
     cache.set(token, { clientId: String(payload.sub), expiresAt: payload.exp ?? 0 })
     lastToken = token

@@ -1,5 +1,5 @@
 import { Pool } from 'undici'
-import type { LoadRequest, LoadResult } from './shared.js'
+import type { LoadRequest, LoadResult } from './load.js'
 
 /**
  * An open-loop load at a fixed rate, evenly spaced: request i is due at start + i/rate, whatever happened to the

@@ -1,11 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import { parseArgs } from 'node:util'
-import { projectRoot } from '../src/paths.js'
-import {
-  allOk, BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, cpuMs, describeMachine, machineRows, markdownTable, numberOption,
-  runBenchScript, runLoad, startBareProxyProcess, startBenchBackends, startGatewayProcess, tempDir, type Cleanup, type LoadResult, type Profiled
-} from './shared.js'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tempDir } from '../test/support/teardown.js'
+import { BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchStore, startBenchBackends } from './backends.js'
+import { cpuMs, type Profiled, startBareProxyProcess, startGatewayProcess } from './children.js'
+import { allOk, type LoadResult, runLoad } from './load.js'
+import { describeMachine, machineRows, markdownTable } from './report.js'
+import { benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_OPTION, type ParsedOptions, runBenchScript, writeResults } from './script.js'
 
 /**
  * Where the full path's time goes: the gateway of bench/gateway.ts (audit on, RS256 JWT, Redis rate limit, PostgreSQL
@@ -20,11 +20,9 @@ import {
  * benchmark figure.
  */
 
-const USAGE = 'usage: node dist/bench/profile.js [--duration 20] [--connections 50] [--ids 1000] [--top 40] [--save <dir>]'
-const RESULTS_FILE = join(projectRoot, 'bench', 'results-profile.md')
 const WARMUP_S = 5
 
-interface Options { duration: number, connections: number, ids: number, top: number, save?: string }
+type Options = ParsedOptions<'duration' | 'connections' | 'ids' | 'top', 'save'>
 
 interface CallFrame { functionName: string, url: string, lineNumber: number }
 interface ProfileNode { id: number, callFrame: CallFrame, children?: number[] }
@@ -98,15 +96,13 @@ interface ProfileRun { result: LoadResult, summary: ProfileSummary, cpuMs: numbe
 async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
   const machine = describeMachine()
-  const backends = await startBenchBackends(cleanup, { name: 'profile', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
-  const { upstreams, credentials } = backends
+  const backends = await startBenchBackends(cleanup, { clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
+  const { upstreams } = backends
   const store = await benchStore(cleanup, env.databaseUrl)
   const dir = options.save ?? await tempDir(cleanup, 'lgsp-bench-profile-')
   const gateway = await startGatewayProcess(cleanup, 'gateway', { audit: true, env: { ...benchGatewayEnv(backends), ...store.env } })
-  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', {
-    url: upstreams.populationUrl, username: credentials.username, secret: credentials.secret, connections: 64
-  })
-  const headers = await benchCallerHeaders(backends.identity, ['citizens.read'], 3600 + options.duration * 10)
+  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', upstreams.populationUrl)
+  const headers = await benchCallerHeaders(['citizens.read'], 3600 + options.duration * 10)
 
   const profile = async (name: string, server: Profiled & { url: string, pid: number }, paths: string[], requestHeaders: Record<string, string>): Promise<ProfileRun> => {
     const load = async (durationSeconds: number): Promise<LoadResult> =>
@@ -176,22 +172,11 @@ ${inclusive}
 
 ${selfTable}
 `
-  process.stdout.write(`\n${report}`)
-  await writeFile(RESULTS_FILE, report)
-  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}${options.save === undefined ? '' : `; profiles in ${options.save}`}`)
+  await writeResults('results-profile.md', report)
+  if (options.save !== undefined) log(`profiles in ${options.save}`)
 }
 
-await runBenchScript(USAGE, async (cleanup, stopping) => {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, ids: { type: 'string', default: '1000' }, top: { type: 'string', default: '40' }, save: { type: 'string' } }
-  })
-  const options: Options = {
-    duration: numberOption('duration', values.duration, 1, 3600),
-    connections: numberOption('connections', values.connections, 1, 10_000),
-    ids: numberOption('ids', values.ids, 1, 5000), // the simulator's default population is 5000 citizens
-    top: numberOption('top', values.top, 1, 1000),
-    ...(values.save === undefined ? {} : { save: values.save })
-  }
-  await run(options, benchServiceUrls(), cleanup, stopping)
-})
+await runBenchScript({
+  numbers: { duration: { default: 20, min: 1, max: 3600 }, connections: CONNECTIONS_OPTION, ids: IDS_OPTION, top: { default: 40, min: 1, max: 1000 } },
+  strings: { save: '<dir>' }
+}, async (options, cleanup, stopping) => { await run(options, benchServiceUrls(), cleanup, stopping) })

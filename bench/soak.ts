@@ -1,12 +1,9 @@
-import { writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import { parseArgs } from 'node:util'
-import { projectRoot } from '../src/paths.js'
 import { runPacedLoad } from './paced-load.js'
-import {
-  allOk, BENCH_CLIENT, BenchFailure, benchCallerHeaders, benchGatewayEnv, benchServiceUrls, benchStore, describeMachine, machineRows, markdownTable, median,
-  numberOption, rssMiB, runBenchScript, runLoad, startBenchBackends, startGatewayProcess, type Cleanup, type LoadResult, type MemoryAfterGc
-} from './shared.js'
+import { BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchStore, startBenchBackends } from './backends.js'
+import { type MemoryAfterGc, rssMiB, startGatewayProcess } from './children.js'
+import { allOk, type LoadResult, runLoad } from './load.js'
+import { describeMachine, machineRows, markdownTable, median } from './report.js'
+import { BenchFailure, benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_OPTION, type ParsedOptions, runBenchScript, writeResults } from './script.js'
 
 /**
  * Does the gateway hold steady under a long, moderate load? The full path of bench/gateway.ts (audit on, RS256 JWT,
@@ -23,44 +20,22 @@ import {
  * end is within 10 % of the start and every response was a 2xx. Writes bench/results-soak.md.
  */
 
-const USAGE = 'usage: node dist/bench/soak.js [--minutes 10] [--share 0.5] [--interval 60] [--connections 50] [--ids 1000]'
-const RESULTS_FILE = join(projectRoot, 'bench', 'results-soak.md')
 const MAX_S = 10
 const WARMUP_S = 30
 const RSS_TOLERANCE = 0.1
 const RSS_SAMPLE_MS = 5000
 
-interface Options { minutes: number, share: number, interval: number, connections: number, ids: number }
+type Options = ParsedOptions<'minutes' | 'share' | 'interval' | 'connections' | 'ids', never>
 
 interface Interval { endsAtS: number, result: LoadResult, rss: { median: number, min: number, max: number }, afterGc: MemoryAfterGc }
-
-function parseOptions (argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      minutes: { type: 'string', default: '10' },
-      share: { type: 'string', default: '0.5' },
-      interval: { type: 'string', default: '60' },
-      connections: { type: 'string', default: '50' },
-      ids: { type: 'string', default: '1000' }
-    }
-  })
-  return {
-    minutes: numberOption('minutes', values.minutes, 1, 24 * 60),
-    share: numberOption('share', values.share, 0.05, 1, false),
-    interval: numberOption('interval', values.interval, 5, 3600),
-    connections: numberOption('connections', values.connections, 1, 10_000),
-    ids: numberOption('ids', values.ids, 1, 5000)
-  }
-}
 
 async function run (options: Options, env: { databaseUrl?: string, redisUrl?: string }, cleanup: Cleanup, stopping: AbortSignal): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`) }
   const machine = describeMachine()
-  const backends = await startBenchBackends(cleanup, { name: 'soak', clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
+  const backends = await startBenchBackends(cleanup, { clients: [BENCH_CLIENT], ids: options.ids, redisUrl: env.redisUrl })
   const store = await benchStore(cleanup, env.databaseUrl)
   const gateway = await startGatewayProcess(cleanup, 'gateway', { audit: true, env: { ...benchGatewayEnv(backends), ...store.env } })
-  const headers = await benchCallerHeaders(backends.identity, ['citizens.read'], 3600 + options.minutes * 120)
+  const headers = await benchCallerHeaders(['citizens.read'], 3600 + options.minutes * 120)
   const paths = backends.upstreams.personalIds.map((id) => `/api/v1/citizens/${id}`)
 
   const max = allOk('maximum', await runLoad({ url: gateway.url, paths, headers, connections: options.connections, durationSeconds: MAX_S, signal: stopping }), stopping)
@@ -128,10 +103,16 @@ ${markdownTable(['Interval ends at (s)', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB m
       rss.median, `${rss.min}–${rss.max}`, afterGc.rssMiB.toFixed(0), afterGc.heapUsedMiB.toFixed(1)]),
     ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}
 `
-  process.stdout.write(`\n${report}`)
-  await writeFile(RESULTS_FILE, report)
-  log(`\nwritten to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`)
+  await writeResults('results-soak.md', report)
   if (!flat) throw new BenchFailure(`RSS after a full GC at the end is not within ${RSS_TOLERANCE * 100} % of the start`)
 }
 
-await runBenchScript(USAGE, async (cleanup, stopping) => { await run(parseOptions(process.argv.slice(2)), benchServiceUrls(), cleanup, stopping) })
+await runBenchScript({
+  numbers: {
+    minutes: { default: 10, min: 1, max: 24 * 60 },
+    share: { default: 0.5, min: 0.05, max: 1, integer: false },
+    interval: { default: 60, min: 5, max: 3600 },
+    connections: CONNECTIONS_OPTION,
+    ids: IDS_OPTION
+  }
+}, async (options, cleanup, stopping) => { await run(options, benchServiceUrls(), cleanup, stopping) })

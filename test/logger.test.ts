@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import { pino } from 'pino'
 import { loggerOptions } from '../src/logger.js'
-import { buildTestGateway } from './helper.js'
+import { buildTestGateway } from './support/gateway.js'
 
 t.test('every request log line carries the request id, and no personal id', async (t) => {
   const lines: Array<Record<string, unknown>> = []

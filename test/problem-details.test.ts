@@ -4,7 +4,7 @@ import { circuitOpenError } from '../adapters/shared/resilience.js'
 import {
   InvalidInputError, UnknownResourceError, UpstreamFaultError, UpstreamTimeoutError, UpstreamUnavailableError
 } from '../adapters/shared/errors.js'
-import { buildTestGateway } from './helper.js'
+import { buildTestGateway } from './support/gateway.js'
 
 const PROBLEM = /^application\/problem\+json/
 

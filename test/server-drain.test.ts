@@ -2,8 +2,10 @@ import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import t from 'tap'
 import { Agent, request } from 'undici'
-import { startProceduresSimulator } from '../adapters/procedures/simulator.js'
-import { gatewayProcessEnv, signTestToken, startGatewayProcess, startSimulator, TEST_PROCEDURES_KEY } from './helper.js'
+import { gatewayProcessEnv } from './support/gateway.js'
+import { signTestToken } from './support/identity.js'
+import { startGatewayProcess } from './support/processes.js'
+import { startUpstreams } from './support/upstreams.js'
 
 /**
  * SIGTERM during load: every request the gateway had received before the signal is answered 200, requests sent
@@ -66,9 +68,7 @@ interface Outcome {
 }
 
 t.test('SIGTERM under load: no request received before it fails; later ones get 503 problems or a closed port; exit 0', async (t) => {
-  const simulator = await startSimulator(t)
-  const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY })
-  t.teardown(() => procedures.close())
+  const { population: simulator, procedures } = await startUpstreams(t)
   const gateway = await startGatewayProcess(t, await gatewayProcessEnv(t, { populationUrl: simulator.url, proceduresUrl: procedures.url }))
   simulator.faults = { delayMs: UPSTREAM_DELAY_MS }
   const headers = { authorization: `Bearer ${await signTestToken()}`, 'x-purpose': 'TTHC' }

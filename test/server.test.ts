@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { projectRoot } from '../src/paths.js'
-import { pgliteDir } from './helper.js'
+import { pgliteDir } from './support/store.js'
 
 /** The process as a newcomer starts it: nothing configured → demo mode, simulators on loopback, a banner. */
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Agent, request } from 'undici'
 import type { FastifyInstance } from 'fastify'
-import { buildTestGateway, testConfig } from './helper.js'
+import { buildTestGateway, testConfig } from './support/gateway.js'
 
 /** Load shedding (src/plugins/external/under-pressure.ts): a saturated event loop, and a gateway draining to exit. */
 

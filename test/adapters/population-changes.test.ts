@@ -12,7 +12,8 @@ import { signRequest } from '../../adapters/population/signature.js'
 import {
   changeDefect, isInvalidChange, startPopulationSimulator, type PopulationSimulator, type PopulationSimulatorOptions
 } from '../../adapters/population/simulator.js'
-import { TEST_CREDENTIALS, testConfig } from '../helper.js'
+import { testConfig } from '../support/gateway.js'
+import { TEST_CREDENTIALS } from '../support/upstreams.js'
 
 const ctx = { requestId: 'changes-test-0001' }
 

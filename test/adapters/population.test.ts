@@ -5,7 +5,8 @@ import { signRequest } from '../../adapters/population/signature.js'
 import { isInvalidChange, startPopulationSimulator } from '../../adapters/population/simulator.js'
 import { parseEnvelope } from '../../adapters/population/soap.js'
 import { populationContract } from '../contracts/population.js'
-import { startSimulator, TEST_CREDENTIALS, testConfig } from '../helper.js'
+import { testConfig } from '../support/gateway.js'
+import { startSimulator, TEST_CREDENTIALS } from '../support/upstreams.js'
 
 t.test('population client against the SOAP simulator', async (t) => {
   populationContract(t, async (t) => {

@@ -16,7 +16,8 @@ import { retryBudget, upstreamPolicy, type ResilienceOptions, type UpstreamResil
 import type { TransportFaults } from '../../adapters/shared/simulator-server.js'
 import { DEFAULT_DATASETS_DIR, schemasDir } from '../../src/paths.js'
 import { dossierCode, samplePush } from '../contracts/national-portal.js'
-import { TEST_CREDENTIALS, testConfig } from '../helper.js'
+import { testConfig } from '../support/gateway.js'
+import { TEST_CREDENTIALS } from '../support/upstreams.js'
 
 /**
  * Circuit breaker, retries, retry budget and the overall deadline, driven through each adapter against its real

@@ -10,7 +10,7 @@ import { sectorSeedData, seedSectorTables } from '../../adapters/sector/seed.js'
 import { facilityToUpstream, startSectorRestSimulator, type SectorRestSimulator } from '../../adapters/sector/simulator.js'
 import { DEFAULT_DATASETS_DIR, schemasDir } from '../../src/paths.js'
 import type { Db } from '../../src/store/db.js'
-import { tempFiles } from '../helper.js'
+import { tempFiles } from '../support/teardown.js'
 import { sectorContract, type SectorFixture } from '../contracts/sector.js'
 import { storeDrivers } from '../store/store-drivers.js'
 

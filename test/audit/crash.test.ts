@@ -2,8 +2,10 @@ import t from 'tap'
 import { Agent, request } from 'undici'
 import { verifyChain } from '../../src/audit/reader.js'
 import { openDb, type StoreConfig } from '../../src/store/db.js'
-import { startProceduresSimulator } from '../../adapters/procedures/simulator.js'
-import { gatewayProcessEnv, signTestToken, startGatewayProcess, startSimulator, TEST_PROCEDURES_KEY } from '../helper.js'
+import { gatewayProcessEnv } from '../support/gateway.js'
+import { signTestToken } from '../support/identity.js'
+import { startGatewayProcess } from '../support/processes.js'
+import { startUpstreams } from '../support/upstreams.js'
 
 /**
  * kill -9 of a gateway under load: every response it sent had its audit record committed first, and no
@@ -11,9 +13,7 @@ import { gatewayProcessEnv, signTestToken, startGatewayProcess, startSimulator, 
  */
 
 t.test('kill -9 under load loses no committed audit record, and no response left without one', async (t) => {
-  const simulator = await startSimulator(t)
-  const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY })
-  t.teardown(() => procedures.close())
+  const { population: simulator, procedures } = await startUpstreams(t)
   const env = await gatewayProcessEnv(t, { populationUrl: simulator.url, proceduresUrl: procedures.url })
   const gateway = await startGatewayProcess(t, env)
   const headers = { authorization: `Bearer ${await signTestToken()}`, 'x-purpose': 'TTHC' }

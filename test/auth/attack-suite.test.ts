@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { exportJWK, exportSPKI, generateKeyPair } from 'jose'
-import { buildTestGateway, jwksOf, signingKeys, signTestToken, type TestGateway } from '../helper.js'
+import { buildTestGateway, type TestGateway } from '../support/gateway.js'
+import { jwksOf, signingKeys, signTestToken } from '../support/identity.js'
 import { claims, signRaw, unsigned } from './jws.js'
 
 /** Every way a bearer token can be forged or misused: each must be a 401 problem, and none may reach the upstream. */

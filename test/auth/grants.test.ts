@@ -1,6 +1,8 @@
 import t from 'tap'
 import { GrantsFileError, loadGrantsFile } from '../../src/auth/grants.js'
-import { buildTestGateway, tempFiles, TEST_CLIENTS } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
+import { TEST_CLIENTS } from '../support/identity.js'
+import { tempFiles } from '../support/teardown.js'
 
 t.test('a service needs both the stored grant and the token scope; otherwise 403, never 404', async (t) => {
   const { app, simulator, headers } = await buildTestGateway(t)

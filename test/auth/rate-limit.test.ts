@@ -1,6 +1,7 @@
 import t from 'tap'
 import { startPrivateRedis } from '../../src/private-redis.js'
-import { buildTestGateway, redisPrefix, testRedisUrl } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
+import { redisPrefix, testRedisUrl } from '../support/redis.js'
 
 function verifyBody (citizen: { personalId: string, fullName: string, dateOfBirth: string }): object {
   return { personalId: citizen.personalId, fullName: citizen.fullName, dateOfBirth: citizen.dateOfBirth }

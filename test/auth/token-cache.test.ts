@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { createTokenVerifier } from '../../src/auth/token-verifier.js'
-import { AUDIENCE, ISSUER, jwksOf, signingKeys, signTestToken } from '../helper.js'
+import { AUDIENCE, ISSUER, jwksOf, signingKeys, signTestToken } from '../support/identity.js'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 

@@ -1,6 +1,6 @@
 import { signClientToken } from '../../src/auth/sign-token.js'
 import { claims, signRaw, unsigned } from '../auth/jws.js'
-import { AUDIENCE, ISSUER, signingKeys, signTestToken } from '../helper.js'
+import { AUDIENCE, ISSUER, signingKeys, signTestToken } from '../support/identity.js'
 import type { AuthVariant, Expectation } from './requests.js'
 
 /**

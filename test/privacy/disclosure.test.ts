@@ -2,7 +2,8 @@ import t from 'tap'
 import type { Dossier } from '../../adapters/procedures/port.js'
 import { sectorSeedData } from '../../adapters/sector/seed.js'
 import type { Client } from '../../src/auth/grants.js'
-import { buildTestGateway, TEST_CLIENTS, type TestGateway } from '../helper.js'
+import { buildTestGateway, type TestGateway } from '../support/gateway.js'
+import { TEST_CLIENTS } from '../support/identity.js'
 
 /**
  * Issue 15, findings 1, 2, 4 and 5: what a grant hides stays hidden through filters, replays, verification

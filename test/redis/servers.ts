@@ -1,20 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { freePort } from '../../src/private-redis.js'
+import { tempDir, type Teardown } from '../support/teardown.js'
 
 /**
  * Private Redis topologies on loopback for one test: a master watched by a sentinel, or a 3-master Cluster.
  * Every process and file is the test's own, stopped and removed at teardown.
  */
-
-interface Teardown {
-  teardown (fn: () => unknown): void
-}
 
 export interface SentinelSetup {
   name: string
@@ -27,12 +23,6 @@ export interface SentinelSetup {
 export interface ClusterSetup {
   ports: number[]
   password: string
-}
-
-async function tempDir (t: Teardown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lgsp-redis-topology-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return dir
 }
 
 /** A redis-server child (any arguments: a node, a sentinel), killed at teardown; resolves once it answers PING. */
@@ -72,7 +62,7 @@ async function redisServer (t: Teardown, args: string[], port: number, password:
 
 /** A master with a password, and one sentinel (its own password) monitoring it as `name` with quorum 1. */
 export async function startSentinel (t: Teardown): Promise<SentinelSetup> {
-  const dir = await tempDir(t)
+  const dir = await tempDir(t, 'lgsp-redis-topology-')
   const setup = { name: 'lgsp-test-master', masterPort: await freePort(), sentinelPort: await freePort(), password: 'master-secret', sentinelPassword: 'sentinel-secret' }
   await redisServer(t, ['--port', String(setup.masterPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
     '--requirepass', setup.password, '--masterauth', setup.password], setup.masterPort, setup.password)
@@ -97,7 +87,7 @@ export async function startCluster (t: Teardown): Promise<ClusterSetup> {
   const password = 'cluster-secret'
   const ports: number[] = []
   for (let i = 0; i < 3; i++) {
-    const dir = await tempDir(t)
+    const dir = await tempDir(t, 'lgsp-redis-topology-')
     const port = await freePort()
     // the bus port is set apart: port + 10000 (the default) may be past 65535 for an ephemeral port
     await redisServer(t, ['--port', String(port), '--cluster-port', String(await freePort()), '--bind', '127.0.0.1',

@@ -5,12 +5,15 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { Cluster, Redis } from 'ioredis'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
-import { startProceduresSimulator, type ProceduresSimulator } from '../../adapters/procedures/simulator.js'
+import type { ProceduresSimulator } from '../../adapters/procedures/simulator.js'
 import type { PopulationSimulator } from '../../adapters/population/simulator.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/index.js'
 import { describeRedis } from '../../src/redis/target.js'
-import { jwksOf, productionEnv, signingKeys, signTestToken, startSimulator, tempFiles, testStoreEnv, TEST_CLIENTS, TEST_PROCEDURES_KEY } from '../helper.js'
+import { productionEnv } from '../support/env.js'
+import { identityFiles, signTestToken } from '../support/identity.js'
+import { testStoreEnv } from '../support/store.js'
+import { startUpstreams } from '../support/upstreams.js'
 import { startCluster, startSentinel } from './servers.js'
 
 /**
@@ -79,13 +82,8 @@ interface Gateways {
 
 /** Two gateways (the first with the sync worker) on the Redis the variables name, with prefixes of their own. */
 async function twoGateways (t: Test, redisEnv: Record<string, string>): Promise<Gateways> {
-  const simulator = await startSimulator(t, { size: 300 })
-  const procedures = await startProceduresSimulator({ apiKey: TEST_PROCEDURES_KEY, population: simulator.population })
-  t.teardown(() => procedures.close())
-  const files = await tempFiles(t, {
-    'jwks.json': JSON.stringify(jwksOf(await signingKeys())),
-    'grants.json': JSON.stringify({ clients: TEST_CLIENTS })
-  })
+  const { population: simulator, procedures } = await startUpstreams(t, { size: 300 })
+  const identity = await identityFiles(t)
   const id = randomUUID()
   const prefixes = { rateLimit: `lgsp:topo:${id}:rl:`, cache: `lgsp:topo:${id}:cache:`, queues: `lgsp:topo:${id}` }
   const logs: string[] = []
@@ -100,8 +98,8 @@ async function twoGateways (t: Test, redisEnv: Record<string, string>): Promise<
     const config = loadConfig({
       ...productionEnv(simulator.url),
       PROCEDURES_URL: procedures.url,
-      AUTH_JWKS_FILE: files['jwks.json'] as string,
-      GRANTS_FILE: files['grants.json'] as string,
+      AUTH_JWKS_FILE: identity.jwksFile,
+      GRANTS_FILE: identity.grantsFile,
       RATE_LIMIT_PREFIX: prefixes.rateLimit,
       CACHE_PREFIX: prefixes.cache,
       SYNC_QUEUE_PREFIX: prefixes.queues,

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { AuditRecord } from '../../src/audit/record.js'
-import { buildTestGateway, signTestToken, type TestGateway } from '../helper.js'
+import { buildTestGateway, type TestGateway } from '../support/gateway.js'
+import { signTestToken } from '../support/identity.js'
 
 async function adminHeaders (): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await signTestToken({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] })}` }

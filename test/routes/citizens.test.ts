@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestGateway } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
 
 t.test('GET /api/v1/citizens/:personalId returns the citizen from the population database', async (t) => {
   const { app, simulator, headers } = await buildTestGateway(t)

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { buildTestGateway, signTestToken } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
+import { signTestToken } from '../support/identity.js'
 
 async function admin (): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await signTestToken({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] })}` }

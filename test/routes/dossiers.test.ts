@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { Dossier } from '../../adapters/procedures/port.js'
-import { buildTestGateway, signTestToken, TEST_CLIENTS, type TestGateway } from '../helper.js'
+import { buildTestGateway, type TestGateway } from '../support/gateway.js'
+import { signTestToken, TEST_CLIENTS } from '../support/identity.js'
 
 const MOTCUA = { clientId: 'VN.TEST.MOTCUA', scopes: ['procedures.read', 'dossiers.read', 'dossiers.write'] }
 

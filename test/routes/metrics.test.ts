@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { buildTestGateway, signTestToken } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
+import { signTestToken } from '../support/identity.js'
 
 interface Sample {
   name: string

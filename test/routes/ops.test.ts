@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestGateway } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
 
 t.test('/healthz answers while the process is up, whatever the upstreams do', async (t) => {
   const { app, simulator } = await buildTestGateway(t)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { foldVietnamese } from '../../adapters/procedures/search-text.js'
-import { buildTestGateway } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
 
 const MOTCUA = { clientId: 'VN.TEST.MOTCUA', scopes: ['procedures.read', 'dossiers.read', 'dossiers.write'], purpose: null }
 

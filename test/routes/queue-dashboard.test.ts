@@ -2,7 +2,8 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { DASHBOARD_COOKIE } from '../../src/plugins/app/dashboard-cookie.js'
-import { buildTestGateway, signTestToken } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
+import { signTestToken } from '../support/identity.js'
 
 async function admin (): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await signTestToken({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] })}` }

@@ -8,7 +8,8 @@ import type { Client } from '../../src/auth/grants.js'
 import { datasetCacheTtl } from '../../src/cache/policy.js'
 import { cacheKey, createResponseCache } from '../../src/cache/response-cache.js'
 import { startPrivateRedis } from '../../src/private-redis.js'
-import { buildTestGateway, TEST_CLIENTS, type TestGateway, type TestGatewayOptions } from '../helper.js'
+import { buildTestGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js'
+import { TEST_CLIENTS } from '../support/identity.js'
 
 const MOTCUA = { clientId: 'VN.TEST.MOTCUA', scopes: ['procedures.read', 'dossiers.read'], purpose: null }
 const LAND = 'sector.land.parcels.read'

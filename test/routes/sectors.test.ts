@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import { sectorSeedData } from '../../adapters/sector/seed.js'
 import type { Client } from '../../src/auth/grants.js'
-import { buildTestGateway, TEST_CLIENTS, type TestGateway } from '../helper.js'
+import { buildTestGateway, type TestGateway } from '../support/gateway.js'
+import { TEST_CLIENTS } from '../support/identity.js'
 
 const LAND = 'sector.land.parcels.read'
 const ENTERPRISE = 'sector.enterprise.registrations.read'

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { buildTestGateway, signTestToken } from '../helper.js'
+import { buildTestGateway } from '../support/gateway.js'
+import { signTestToken } from '../support/identity.js'
 
 async function admin (): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await signTestToken({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'] })}` }

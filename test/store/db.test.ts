@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { openDb } from '../../src/store/db.js'
 import { migrate, MIGRATIONS_DIR, readMigrations } from '../../src/store/migrate.js'
-import { postgresSchema } from '../helper.js'
+import { postgresSchema } from '../support/store.js'
 import { storeDrivers } from './store-drivers.js'
 
 // One suite, every driver: the gateway's SQL must mean the same on embedded PGlite and on PostgreSQL.

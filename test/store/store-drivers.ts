@@ -2,7 +2,7 @@ import type { Test } from 'tap'
 import type { Db } from '../../src/store/db.js'
 import { openDb } from '../../src/store/db.js'
 import { migrate } from '../../src/store/migrate.js'
-import { pgliteDir, postgresSchema } from '../helper.js'
+import { pgliteDir, postgresSchema } from '../support/store.js'
 
 /** Every store driver this machine can run, opened fresh and migrated for one test: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export interface Driver {

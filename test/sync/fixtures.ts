@@ -2,18 +2,19 @@ import { createHash } from 'node:crypto'
 import type { Test } from 'tap'
 import { createPopulationClient } from '../../adapters/population/client.js'
 import type { PopulationPort } from '../../adapters/population/port.js'
-import { isInvalidChange, startPopulationSimulator, type PopulationSimulator } from '../../adapters/population/simulator.js'
+import { isInvalidChange, type PopulationSimulator } from '../../adapters/population/simulator.js'
 import type { Queryable } from '../../src/store/db.js'
-import { productionEnv, TEST_CREDENTIALS } from '../helper.js'
+import { workerEnv as syncWorkerEnv } from '../support/env.js'
+import { redisPrefix, testRedisUrl } from '../support/redis.js'
+import { testStoreEnv } from '../support/store.js'
+import { startSimulator, TEST_CREDENTIALS } from '../support/upstreams.js'
 
 /** A population simulator with a change feed, and its client as the population-changes sync uses it. */
 export async function populationFeed (t: Test, options: { population?: number, changes: number, invalidEvery?: number }): Promise<{ simulator: PopulationSimulator, port: PopulationPort }> {
-  const simulator = await startPopulationSimulator({
-    credentials: TEST_CREDENTIALS,
+  const simulator = await startSimulator(t, {
     size: options.population ?? Math.max(options.changes, 100),
     changeFeed: { size: options.changes, ...(options.invalidEvery === undefined ? {} : { invalidEvery: options.invalidEvery }) }
   })
-  t.teardown(() => simulator.close())
   const port = createPopulationClient({
     url: simulator.url,
     ...TEST_CREDENTIALS,
@@ -52,17 +53,19 @@ export async function destinationCitizens (db: Queryable): Promise<{ count: numb
   return { count: rows.length, digest: createHash('md5').update(rows.map((row) => `${row.personal_id}:${row.source_seq}`).join('|')).digest('hex') }
 }
 
-/** The environment of a sync worker process (demo off) on these endpoints; its loadConfig() is the worker's config. */
-export function workerEnv (options: { populationUrl: string, redisUrl: string, prefix: string, store: Record<string, string>, extra?: Record<string, string> }): Record<string, string> {
-  return {
-    ...productionEnv(options.populationUrl),
-    LOG_LEVEL: 'info',
-    AUTH_JWKS_FILE: '/nonexistent/jwks.json',
-    REDIS_URL: options.redisUrl,
-    SYNC_QUEUE_PREFIX: options.prefix,
-    SYNC_LOCK_MS: '2000',
-    SYNC_BACKOFF_MS: '200',
-    ...options.store,
-    ...options.extra
-  }
+/** A sync worker's environment (support/env.ts) that gives up a lost lock and retries within a test's time. */
+export function workerEnv (options: Parameters<typeof syncWorkerEnv>[0]): Record<string, string> {
+  return syncWorkerEnv({ ...options, extra: { SYNC_LOCK_MS: '2000', SYNC_BACKOFF_MS: '200', ...options.extra } })
+}
+
+/**
+ * What a sync worker of a test stands on: Redis under a prefix of its own, a store of its own, a population
+ * simulator with this change feed; and the worker's environment on them (`extra` last).
+ */
+export async function workerSetup (t: Test, feed: { changes: number, invalidEvery?: number }, extra: Record<string, string>): Promise<{ simulator: PopulationSimulator, redisUrl: string, prefix: string, env: Record<string, string> }> {
+  const redisUrl = await testRedisUrl(t)
+  const prefix = await redisPrefix(t, redisUrl)
+  const store = await testStoreEnv(t)
+  const { simulator } = await populationFeed(t, feed)
+  return { simulator, redisUrl, prefix, env: workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra }) }
 }

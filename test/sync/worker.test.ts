@@ -12,8 +12,10 @@ import { createSyncControl, type SyncControl } from '../../src/sync/control.js'
 import { queueName, SCHEDULER_ID } from '../../src/sync/queues.js'
 import { freePort } from '../../src/private-redis.js'
 import { buildWorker } from '../../src/worker-app.js'
-import { redisPrefix, testRedisUrl, testStoreEnv } from '../helper.js'
-import { destinationCitizens, expectedCitizens, populationFeed, workerEnv } from './fixtures.js'
+import { startNodeProcess } from '../support/processes.js'
+import { waitFor as waitUntil } from '../support/wait.js'
+import { testStoreEnv } from '../support/store.js'
+import { destinationCitizens, expectedCitizens, populationFeed, workerEnv, workerSetup } from './fixtures.js'
 
 /**
  * The sync worker as it runs in production: BullMQ on a real Redis, the store, the simulators. Each proof ends
@@ -37,22 +39,13 @@ function control (t: Test, env: Record<string, string>, db: Db): SyncControl {
   return sync
 }
 
+/** A run takes a while on a busy machine: a minute before giving up, unless told otherwise. */
 async function waitFor<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(100)
-  }
+  return await waitUntil(what, probe, timeoutMs)
 }
 
 t.test('restarting the worker five times leaves exactly one schedule per sync, in Vietnam time', async (t) => {
-  const redisUrl = await testRedisUrl(t)
-  const prefix = await redisPrefix(t, redisUrl)
-  const store = await testStoreEnv(t)
-  const { simulator } = await populationFeed(t, { changes: 10 })
-  const env = workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra: { SYNC_CRON_POPULATION_CHANGES: '30 2 * * *' } })
+  const { redisUrl, prefix, env } = await workerSetup(t, { changes: 10 }, { SYNC_CRON_POPULATION_CHANGES: '30 2 * * *' })
   for (let start = 0; start < 5; start++) {
     const worker = await buildWorker(loadConfig({ ...env, LOG_LEVEL: 'silent' }))
     await worker.ready()
@@ -68,12 +61,8 @@ t.test('restarting the worker five times leaves exactly one schedule per sync, i
 })
 
 t.test('a run triggered through the queue completes; a second trigger meanwhile is the same run', async (t) => {
-  const redisUrl = await testRedisUrl(t)
-  const prefix = await redisPrefix(t, redisUrl)
-  const store = await testStoreEnv(t)
-  const { simulator } = await populationFeed(t, { changes: 4000, invalidEvery: 50 })
+  const { simulator, env } = await workerSetup(t, { changes: 4000, invalidEvery: 50 }, { SYNC_BATCH_SIZE: '500' })
   simulator.faults = { delayMs: 20 }
-  const env = workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra: { SYNC_BATCH_SIZE: '500' } })
   const worker = await startWorker(t, env)
   const syncs = control(t, env, worker.store)
   const first = await syncs.trigger(SYNC)
@@ -146,25 +135,16 @@ t.test('Redis killed mid-run and started again empty: the run finishes from its 
 })
 
 t.test('kill -9 of the worker mid-run: another worker takes the run over and nothing is lost or doubled', async (t) => {
-  const redisUrl = await testRedisUrl(t)
-  const prefix = await redisPrefix(t, redisUrl)
-  const store = await testStoreEnv(t)
-  const { simulator } = await populationFeed(t, { changes: 20_000, invalidEvery: 50 })
+  const { simulator, redisUrl, prefix, env } = await workerSetup(t, { changes: 20_000, invalidEvery: 50 }, { SYNC_BATCH_SIZE: '500' })
   simulator.faults = { delayMs: 40 }
-  const env = workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra: { SYNC_BATCH_SIZE: '500' } })
 
   // the first worker is a real process, killed with SIGKILL: no chance to finish its page or release its job
-  const child = spawn(process.execPath, [...process.execArgv, join(projectRoot, 'src/worker.ts')], {
-    cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe']
+  const child = await startNodeProcess(t, {
+    name: 'worker',
+    args: [...process.execArgv, join(projectRoot, 'src/worker.ts')],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    ready: /sync worker started/
   })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  await waitFor('the worker process', async () => {
-    if (child.exitCode !== null) throw new Error(`worker exited: ${output}`)
-    return output.includes('sync worker started') ? true : undefined
-  }, 30_000)
 
   const queue = new Queue(queueName(SYNC), { connection: { url: redisUrl }, prefix })
   t.teardown(() => queue.close())
@@ -174,8 +154,7 @@ t.test('kill -9 of the worker mid-run: another worker takes the run over and not
     const progress = (await queue.getJob(runId))?.progress as { done?: number } | undefined
     return (progress?.done ?? 0) >= 3000 ? true : undefined
   })
-  child.kill('SIGKILL')
-  await once(child, 'exit')
+  await child.kill()
 
   // PGlite allows one process at a time: the store is opened only now that the first worker is dead
   const second = await startWorker(t, env)
@@ -194,12 +173,8 @@ t.test('kill -9 of the worker mid-run: another worker takes the run over and not
 })
 
 t.test('a worker told to stop finishes its page, hands the run back, and the next worker completes it', async (t) => {
-  const redisUrl = await testRedisUrl(t)
-  const prefix = await redisPrefix(t, redisUrl)
-  const store = await testStoreEnv(t)
-  const { simulator } = await populationFeed(t, { changes: 12_000, invalidEvery: 50 })
+  const { simulator, redisUrl, prefix, env } = await workerSetup(t, { changes: 12_000, invalidEvery: 50 }, { SYNC_BATCH_SIZE: '400' })
   simulator.faults = { delayMs: 40 }
-  const env = workerEnv({ populationUrl: simulator.url, redisUrl, prefix, store, extra: { SYNC_BATCH_SIZE: '400' } })
   const first = await buildWorker(loadConfig({ ...env, LOG_LEVEL: 'silent' }))
   await first.ready()
   const queue = new Queue(queueName(SYNC), { connection: { url: redisUrl }, prefix })

@@ -1,24 +1,69 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { projectRoot } from '../src/paths.js'
-import { LISTENING, startNodeProcess, type NodeProcess } from './helper.js'
+import { projectRoot } from '../../src/paths.js'
+import type { Teardown } from './teardown.js'
 
 /**
- * Processes for the scale-out test: gateways and sync workers run from the build (dist/), as production runs
- * them — four TypeScript processes compiling at once would take most of the test's time on a small machine.
+ * Gateways and sync workers as real node processes, for what only a process shows: signals, kill -9, several
+ * processes on one Redis and store. From the TypeScript sources (under this process's loader), or from the build
+ * (dist/), as production runs them — several TypeScript processes compiling at once are slow on a small machine.
  */
 
-interface Teardown {
-  teardown (fn: () => unknown): void
+/** A node process, killed at teardown. */
+export interface NodeProcess {
+  name: string
+  pid: number
+  output: () => string
+  signal: (signal: NodeJS.Signals) => void
+  exited: Promise<[number | null, NodeJS.Signals | null]>
+  /** SIGKILL, and wait for the exit. */
+  kill: () => Promise<void>
 }
 
+/** `node <args>` with exactly `env` (nothing inherited), started once its output matches `ready`; SIGKILLed at teardown. */
+export async function startNodeProcess (t: Teardown, options: { name: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs?: number }): Promise<NodeProcess & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, options.args, { cwd: projectRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGKILL')
+    await exited
+  }
+  t.teardown(kill)
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  let match: RegExpExecArray | null
+  while ((match = options.ready.exec(output)) === null) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${options.name} did not start: ${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { name: options.name, pid: child.pid as number, output: () => output, signal: (signal) => { child.kill(signal) }, exited, kill, match }
+}
+
+/** A gateway process, listening. */
 export interface GatewayProcess extends NodeProcess {
   url: string
 }
 
-// what a child needs from this process to reach the same PostgreSQL as the test (pg takes the user from USER/PGUSER)
+export const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/
+
+/** src/server.ts under this test's TypeScript loader. */
+export async function startGatewayProcess (t: Teardown, env: Record<string, string>): Promise<GatewayProcess> {
+  const started = await startNodeProcess(t, {
+    name: 'gateway',
+    args: [...process.execArgv, join(projectRoot, 'src/server.ts')],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    ready: LISTENING
+  })
+  return { ...started, url: started.match[1] as string }
+}
+
+// what a child needs from this process to reach the same PostgreSQL (pg takes the user from USER/PGUSER)
 const PASSED_THROUGH = ['PATH', 'USER', 'PGUSER', 'PGPASSWORD', 'PGHOST', 'PGPORT', 'PGDATABASE']
 
 /** `node dist/<script>.js` with exactly `env` (plus PATH and PostgreSQL login variables), killed at teardown. */
@@ -84,14 +129,4 @@ export async function processesConnectedTo<P extends { pid: number }> (processes
     }
   }
   return found
-}
-
-export async function waitFor<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(everyMs)
-  }
 }

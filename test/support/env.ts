@@ -1,0 +1,54 @@
+import type { IdentityFiles } from './identity.js'
+import { AUDIENCE, ISSUER } from './identity.js'
+import { redisEnv } from './redis.js'
+import { TEST_CREDENTIALS, TEST_PROCEDURES_KEY, TEST_SECTOR_KEY } from './upstreams.js'
+
+/** The environments of production-shaped (demo off) gateways and sync workers on the support module's parts. */
+
+/** The variables every production-shaped configuration shares, on this population simulator. */
+export function productionEnv (populationUrl: string): Record<string, string> {
+  return {
+    DEMO: 'false',
+    LOG_LEVEL: 'silent',
+    POPULATION_URL: populationUrl,
+    POPULATION_USERNAME: TEST_CREDENTIALS.username,
+    POPULATION_SECRET: TEST_CREDENTIALS.secret,
+    PROCEDURES_URL: 'http://127.0.0.1:9/api',
+    PROCEDURES_API_KEY: TEST_PROCEDURES_KEY,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
+    SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
+    SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY
+  }
+}
+
+export interface GatewayEnvOptions {
+  upstreams: { populationUrl: string, proceduresUrl: string }
+  identity: IdentityFiles
+  redis: { url: string, prefix: string }
+}
+
+/** A gateway on these simulators, verifying this identity's tokens, every Redis key under the prefix. Add the store's variables. */
+export function gatewayEnv ({ upstreams, identity, redis }: GatewayEnvOptions): Record<string, string> {
+  return {
+    ...productionEnv(upstreams.populationUrl),
+    PROCEDURES_URL: upstreams.proceduresUrl,
+    AUTH_JWKS_FILE: identity.jwksFile,
+    GRANTS_FILE: identity.grantsFile,
+    ...redisEnv(redis.url, redis.prefix)
+  }
+}
+
+/** A sync worker on this population simulator and Redis (queues under `prefix`), with this store; `extra` last. */
+export function workerEnv (options: { populationUrl: string, redisUrl: string, prefix: string, store: Record<string, string>, extra?: Record<string, string> }): Record<string, string> {
+  return {
+    ...productionEnv(options.populationUrl),
+    LOG_LEVEL: 'info',
+    AUTH_JWKS_FILE: '/nonexistent/jwks.json',
+    REDIS_URL: options.redisUrl,
+    SYNC_QUEUE_PREFIX: options.prefix,
+    ...options.store,
+    ...options.extra
+  }
+}

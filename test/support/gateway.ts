@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { PopulationSimulator } from '../../adapters/population/simulator.js'
+import type { ProceduresSimulator } from '../../adapters/procedures/simulator.js'
+import { seedSectorTables } from '../../adapters/sector/seed.js'
+import { startSectorRestSimulator, type SectorRestSimulator } from '../../adapters/sector/simulator.js'
+import { buildApp } from '../../src/app.js'
+import type { Client } from '../../src/auth/grants.js'
+import { loadConfig, type Config } from '../../src/config/index.js'
+import { gatewayEnv, productionEnv } from './env.js'
+import { identityFiles, signTestToken, TEST_CLIENTS, type TokenOptions } from './identity.js'
+import { redisPrefix, testRedisUrl } from './redis.js'
+import { testStoreEnv } from './store.js'
+import type { Teardown } from './teardown.js'
+import { startUpstreams, TEST_SECTOR_KEY } from './upstreams.js'
+
+/**
+ * A gateway for a test: built in the test's process (fastify.inject) against its own simulators, JWKS and grants
+ * files, a real Redis under a key prefix of its own and a store of its own — all removed by teardown; or the
+ * environment of one started as a process.
+ */
+
+/** A production-shaped config (demo off) for the given endpoints and files. */
+export function testConfig (populationUrl: string, env: Record<string, string> = {}): Config {
+  const jwks = env.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: env.AUTH_JWKS_FILE ?? '/nonexistent/jwks.json' } : {}
+  return loadConfig({
+    ...productionEnv(populationUrl),
+    POPULATION_TIMEOUT_MS: '1000',
+    PROCEDURES_TIMEOUT_MS: '1000',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    SECTOR_UPSTREAM_HEALTH_TIMEOUT_MS: '1000',
+    ...(env.DATABASE_URL === undefined ? { STORE_DIR: '/nonexistent/store' } : {}),
+    ...env,
+    ...jwks
+  })
+}
+
+export interface TestGateway {
+  app: FastifyInstance
+  simulator: PopulationSimulator
+  procedures: ProceduresSimulator
+  /** The health-facility register behind the REST dataset health/facilities. */
+  sectorRest: SectorRestSimulator
+  redisUrl: string
+  /** The store settings it uses: pass them in `env` to build a second gateway on the same store. */
+  storeEnv: Record<string, string>
+  /** Authorization and X-Purpose headers for a client (defaults: VN.TEST.FULL, purpose TTHC). */
+  headers (options?: TokenOptions & { purpose?: string | null }): Promise<Record<string, string>>
+}
+
+export interface TestGatewayOptions {
+  env?: Record<string, string>
+  logger?: Logger
+  clients?: Client[]
+  /** Create and fill the land and enterprise tables in the gateway's store (the SQL datasets read them). */
+  seedSector?: boolean
+}
+
+const STORE_VARIABLES = ['DATABASE_URL', 'DATABASE_SCHEMA', 'STORE_DIR']
+
+export async function buildTestGateway (t: Teardown, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const { population: simulator, procedures } = await startUpstreams(t)
+  const sectorRest = await startSectorRestSimulator({ apiKey: TEST_SECTOR_KEY })
+  t.teardown(() => sectorRest.close())
+  // a gateway may be given another one's Redis (gateways sharing state); otherwise the test's own
+  const redisUrl = options.env?.REDIS_URL ?? await testRedisUrl(t)
+  const given = Object.fromEntries(Object.entries(options.env ?? {}).filter(([name]) => STORE_VARIABLES.includes(name)))
+  const storeEnv = Object.keys(given).length > 0 ? given : await testStoreEnv(t)
+  const { AUTH_JWKS_FILE: jwksFile, ...env } = gatewayEnv({
+    upstreams: { populationUrl: simulator.url, proceduresUrl: procedures.url },
+    identity: await identityFiles(t, options.clients ?? TEST_CLIENTS),
+    redis: { url: redisUrl, prefix: await redisPrefix(t, redisUrl) }
+  })
+  const config = testConfig(simulator.url, {
+    ...env,
+    ...storeEnv,
+    SECTOR_UPSTREAM_HEALTH_URL: sectorRest.url,
+    // a JWKS URL given instead of the file
+    ...(options.env?.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: jwksFile as string } : {}),
+    ...options.env
+  })
+  const app = await buildApp(config, options.logger === undefined ? {} : { logger: options.logger })
+  t.teardown(() => app.close())
+  if (options.seedSector === true) await seedSectorTables(app.store)
+  return {
+    app,
+    simulator,
+    procedures,
+    sectorRest,
+    redisUrl,
+    storeEnv,
+    async headers (tokenOptions = {}) {
+      const { purpose = 'TTHC', ...rest } = tokenOptions
+      return {
+        authorization: `Bearer ${await signTestToken(rest)}`,
+        ...(purpose === null ? {} : { 'x-purpose': purpose })
+      }
+    }
+  }
+}
+
+/**
+ * The environment of a production-shaped gateway process (demo off) on these simulators, with test keys and
+ * clients, a real Redis under a prefix of its own, and a store of its own; rate limits far above the test's load.
+ */
+export async function gatewayProcessEnv (t: Teardown, upstreams: { populationUrl: string, proceduresUrl: string }): Promise<Record<string, string>> {
+  const redisUrl = await testRedisUrl(t)
+  return {
+    ...gatewayEnv({ upstreams, identity: await identityFiles(t), redis: { url: redisUrl, prefix: await redisPrefix(t, redisUrl) } }),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...await testStoreEnv(t)
+  }
+}
