@@ -6,6 +6,7 @@ import { citizenToXml } from './mapping.js'
 import { verifySignature } from './signature.js'
 import { serveChangeFeed, type ChangeFeedFaults, type ChangeFeedOptions } from './simulator-changes.js'
 import { buildEnvelope, buildFault, NAMESPACE, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
+import { populationWsdl } from './wsdl.js'
 
 export { isInvalidChange, changeDefect, type ChangeDefect } from './synthetic-changes.js'
 
@@ -18,6 +19,7 @@ export { isInvalidChange, changeDefect, type ChangeDefect } from './synthetic-ch
 
 export const ENDPOINT_PATH = '/ws/dancu'
 export const CHANGES_PATH = ENDPOINT_PATH + CHANGES_SUFFIX
+const HOST = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/
 
 /** `delayMs`, `reset` and `status` act on SOAP and feed calls alike; the rest on the feed only. */
 export type SimulatorFaults = ChangeFeedFaults
@@ -50,26 +52,13 @@ export interface PopulationSimulator {
   close (): Promise<void>
 }
 
-function wsdl (url: string): string {
-  return `<?xml version="1.0" encoding="utf-8"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:tns="${NAMESPACE}" targetNamespace="${NAMESPACE}" name="DanCuQuocGia">
-  <message name="${OPERATION}Request"><part name="parameters" element="tns:${OPERATION}"/></message>
-  <message name="${OPERATION}Response"><part name="parameters" element="tns:${OPERATION}Response"/></message>
-  <portType name="DanCuPort"><operation name="${OPERATION}"><input message="tns:${OPERATION}Request"/><output message="tns:${OPERATION}Response"/></operation></portType>
-  <binding name="DanCuBinding" type="tns:DanCuPort">
-    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
-    <operation name="${OPERATION}"><soap:operation soapAction="${NAMESPACE}/${OPERATION}"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>
-  </binding>
-  <service name="DanCuService"><port name="DanCuPort" binding="tns:DanCuBinding"><soap:address location="${url}"/></port></service>
-</definitions>`
-}
-
 export async function startPopulationSimulator (options: PopulationSimulatorOptions): Promise<PopulationSimulator> {
   const population = syntheticPopulation({ seed: options.seed, size: options.size })
   const app = Fastify({ logger: false, bodyLimit: 65536 })
   let hits = 0
   const closing = new AbortController() // releases delayed answers so close() never waits on them
   const state: { faults: SimulatorFaults } = { faults: {} }
+  let origin = '' // known once listening, before any request
 
   const fault = (reply: FastifyReply, status: number, body: SoapFault): FastifyReply =>
     reply.code(status).type(SOAP_CONTENT_TYPE).send(buildFault(body))
@@ -87,7 +76,10 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
 
   app.get(ENDPOINT_PATH, async (request, reply) => {
     if (!('wsdl' in (request.query as object))) return fault(reply, 405, { faultcode: 'Client', faultstring: 'Dùng POST với SOAP 1.1' })
-    return reply.type('text/xml; charset=utf-8').send(wsdl(`http://${request.headers.host ?? ''}${ENDPOINT_PATH}`))
+    // The address as the caller reached it (behind compose or a proxy that is not 127.0.0.1), if it is a host at all
+    const host = request.headers.host
+    const address = host !== undefined && HOST.test(host) ? `http://${host}${ENDPOINT_PATH}` : `${origin}${ENDPOINT_PATH}`
+    return reply.type('text/xml; charset=utf-8').send(populationWsdl(address))
   })
 
   app.post(ENDPOINT_PATH, async (request, reply) => {
@@ -141,7 +133,7 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     return reply.type(SOAP_CONTENT_TYPE).send(buildEnvelope(`${OPERATION}Response`, { [`${OPERATION}Result`]: result }))
   })
 
-  const origin = await listenOnLoopback(app, options)
+  origin = await listenOnLoopback(app, options)
 
   return {
     url: `${origin}${ENDPOINT_PATH}`,

@@ -9,6 +9,8 @@ export const NAMESPACE = 'http://dancuquocgia.bca'
 export const OPERATION = 'TraCuuThongTinCongDan'
 export const SOAP_ACTION = `"${NAMESPACE}/${OPERATION}"`
 export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8'
+/** The fault detail entry, qualified by NAMESPACE like every detail entry a WSDL can describe. */
+export const FAULT_DETAIL = 'MoTaLoi'
 const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/'
 
 export type XmlObject = { [name: string]: string | XmlObject | undefined }
@@ -47,7 +49,7 @@ export function buildFault (fault: SoapFault): string {
         'soap:Fault': {
           faultcode: `soap:${fault.faultcode}`,
           faultstring: fault.faultstring,
-          ...(fault.detail === undefined ? {} : { detail: { MoTaLoi: fault.detail } })
+          ...(fault.detail === undefined ? {} : { detail: { [FAULT_DETAIL]: { '@xmlns': NAMESPACE, '#text': fault.detail } } })
         }
       }
     }
@@ -73,7 +75,7 @@ export function parseEnvelope (xml: string): ParsedEnvelope {
       fault: {
         faultcode: String(fault.faultcode ?? '').replace(/^.*:/, ''),
         faultstring: String(fault.faultstring ?? ''),
-        ...(typeof detail === 'object' && typeof detail.MoTaLoi === 'string' ? { detail: detail.MoTaLoi } : {})
+        ...(typeof detail === 'object' && typeof detail[FAULT_DETAIL] === 'string' ? { detail: detail[FAULT_DETAIL] } : {})
       }
     }
   }

@@ -61,3 +61,17 @@ t.test('with Redis down, personal-data calls fail closed (503) and nothing is di
   const services = await app.inject({ method: 'GET', url: '/api/v1/services', headers: auth })
   t.equal(services.statusCode, 200, 'calls without a rate-limited service still work')
 })
+
+t.test('administration and discovery are limited too, per client, each in its own bucket (OWASP API4)', async (t) => {
+  const { app, headers } = await buildTestGateway(t, { env: { RATE_LIMIT_PER_MINUTE: '2' } })
+  const admin = await headers({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'], purpose: null })
+  const statuses: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ method: 'GET', url: '/admin/v1/clients', headers: admin })
+    statuses.push(res.statusCode)
+    t.equal(res.headers['x-ratelimit-limit'], '2')
+    if (res.statusCode === 429) t.ok(Number(res.headers['retry-after']) >= 1, 'Retry-After')
+  }
+  t.same(statuses, [200, 200, 429])
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/services', headers: admin })).statusCode, 200, 'discovery counts apart from administration')
+})

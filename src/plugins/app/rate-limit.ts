@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyRequest, RouteOptions } from 'fastify'
 import type { RateLimitConfig } from '../../config/rate-limit.js'
 import { RateLimitUnavailableError, rateLimitedError, verifyAttemptsError } from '../../errors.js'
+import { problemResponses } from '../../routes/support/problems.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +17,38 @@ declare module 'fastify' {
 }
 
 const WINDOW_MS = 60_000
+
+/**
+ * The counter a route's calls count against, per client: its service; for the other authenticated routes
+ * (administration, discovery) one bucket of each kind, so no token calls anything without a limit. The queue
+ * dashboard's page, assets and polling (a browser's, not an API client's) are not counted.
+ */
+function bucketOf (config: FastifyContextConfig | undefined): string | undefined {
+  if (config?.service !== undefined) return config.service
+  if (config?.admin === true) return config.dashboard === true ? undefined : 'admin'
+  return config?.authenticated === true ? 'authenticated' : undefined
+}
+
+/** What the hook below sends, as the API description states it. */
+export const RATE_LIMIT_HEADERS = {
+  'x-ratelimit-limit': { type: 'integer', minimum: 1, description: 'Calls allowed per minute to this service for this client (the grant\'s `rateLimitPerMinute`, else the client\'s, else the gateway default).' },
+  'x-ratelimit-remaining': { type: 'integer', minimum: 0, description: 'Calls left in the current one-minute window.' },
+  'x-ratelimit-reset': { type: 'integer', minimum: 0, maximum: WINDOW_MS / 1000, description: 'Seconds until the current window ends and the count starts again.' }
+}
+const RETRY_AFTER = { 'retry-after': { type: 'integer', minimum: 1, maximum: WINDOW_MS / 1000, description: 'Seconds to wait before calling this service again.' } }
+
+/** A counted route's description: the rate-limit headers on its answers, and the 429 with Retry-After. */
+function documentLimits (routeOptions: RouteOptions): void {
+  const schema = routeOptions.schema
+  if (schema === undefined || bucketOf(routeOptions.config as FastifyContextConfig | undefined) === undefined) return
+  const responses = { ...(schema.response as Record<string, Record<string, unknown>> | undefined ?? {}) }
+  for (const [status, response] of Object.entries(responses)) {
+    if (/^2/.test(status)) responses[status] = { ...response, headers: { ...(response.headers as object | undefined), ...RATE_LIMIT_HEADERS } }
+  }
+  const tooMany = responses['429'] ?? problemResponses(429)[429] as Record<string, unknown>
+  responses['429'] = { ...tooMany, headers: { ...RETRY_AFTER, ...RATE_LIMIT_HEADERS } }
+  routeOptions.schema = { ...schema, response: responses }
+}
 
 /**
  * Per-client, per-service limits (the grant's `rateLimitPerMinute`, else the client's, else the default),
@@ -33,10 +66,13 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
     nameSpace: config.prefix,
     timeWindow: WINDOW_MS,
     max: (request) => limitOf(request),
-    keyGenerator: (request) => `${request.caller?.clientId ?? ''}|${request.routeOptions.config.service ?? ''}`,
+    keyGenerator: (request) => `${request.caller?.clientId ?? ''}|${bucketOf(request.routeOptions.config) ?? ''}`,
     skipOnError: false
   })
   const check = app.createRateLimit()
+
+  // registered before the routes: every counted route documents its limit (OpenAPI, API4:2023)
+  app.addHook('onRoute', documentLimits)
 
   const { attempts, windowSeconds } = config.verifyPerSubject
   // the key names the person by a digest, not the id: Redis holds counters, not personal data
@@ -59,7 +95,7 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
   })
 
   app.addHook('onRequest', async (request, reply) => {
-    const service = request.routeOptions.config.service
+    const service = bucketOf(request.routeOptions.config)
     if (service === undefined || request.caller === undefined) return
     let result
     try {

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { ALLOWED_ALGORITHMS } from '../../auth/token-verifier.js'
 
 export const API_INFO = {
   title: 'Provincial data-sharing gateway (LGSP)',
@@ -9,8 +10,35 @@ export const API_INFO = {
     'administrative-procedure system and sector databases. Errors are RFC 9457 problem details.'
 }
 
-/** OpenAPI generated from the routes' schemas; Swagger UI for administrators at /docs. */
+/** Tag groups (Redoc's x-tagGroups): administration apart from the data services (OWASP API5:2023). */
+const TAG_GROUPS = [
+  { name: 'Data services', tags: ['citizens', 'procedures', 'dossiers', 'discovery'] },
+  { name: 'Administration', tags: ['admin', 'audit'] },
+  { name: 'Operations', tags: ['operations'] }
+]
+
+const ADMIN_NOTE = 'Administration: needs an admin client (registered with `admin: true`) and a token with the `admin` scope; any other caller gets 403.'
+
+/** The bearer scheme as the token verifier enforces it (src/auth/token-verifier.ts), in RFC 8725's terms. */
+const BEARER_DESCRIPTION = [
+  'A JWT (compact JWS) for your client, verified as RFC 8725 (JWT Best Current Practices) asks:',
+  `- **Algorithms**: only ${ALLOWED_ALGORITHMS.join(', ')}, from an allow list checked before the signature; \`none\`, HMAC (HS*) and any other \`alg\` are refused. No \`crit\` header parameters.`,
+  '- **Keys**: by `kid` (required) from the identity provider\'s JWKS (a fixed key set in demo mode); never from the token itself (`jwk`, `jku`, `x5u` are ignored).',
+  '- **Claims**: `iss` and `aud` must equal the configured issuer and audience; `exp` and `sub` are required (`sub` = the registered client id); `nbf` is honoured; `scope` lists the granted services (and `admin` for administration). Clock tolerance is small and configured.',
+  '- **Lifetime**: keep tokens short-lived — minutes, at most one hour from `iat`; an expired token is a 401.',
+  'In demo mode, `npm run token` prints one.'
+].join('\n')
+
+/**
+ * OpenAPI generated from the routes' schemas; Swagger UI for administrators at /docs. Admin routes (config
+ * `admin`) say so in their description; every tag is in a tag group, a sector's tag with the data services.
+ */
 export default fp(async function openapi (app) {
+  app.addHook('onRoute', (routeOptions) => {
+    const schema = routeOptions.schema
+    if (routeOptions.config?.admin !== true || schema === undefined || schema.hide === true) return
+    routeOptions.schema = { ...schema, description: schema.description === undefined ? ADMIN_NOTE : `${ADMIN_NOTE} ${schema.description}` }
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -20,8 +48,8 @@ export default fp(async function openapi (app) {
         { name: 'procedures', description: 'Administrative-procedure catalogue of the provincial one-stop system' },
         { name: 'dossiers', description: 'Dossiers of the provincial one-stop system' },
         { name: 'discovery', description: 'What the caller may use' },
-        { name: 'admin', description: 'Administration (admin clients, admin scope)' },
-        { name: 'audit', description: 'The tamper-evident audit trail and the data subject\'s access report (admin)' },
+        { name: 'admin', description: 'Administration of clients, grants and syncs (admin clients with the admin scope only)' },
+        { name: 'audit', description: 'The tamper-evident audit trail and the data subject\'s access report (admin clients with the admin scope only)' },
         { name: 'operations', description: 'Probes for operators and orchestrators' }
       ],
       components: {
@@ -30,13 +58,33 @@ export default fp(async function openapi (app) {
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: 'A JWT for your client (sub = client id, scope = granted services), RS256/ES256/EdDSA with a kid from the gateway\'s JWKS. In demo mode, `npm run token` prints one.'
+            description: BEARER_DESCRIPTION
           }
         }
       }
     },
     // Shared schemas keep their $id as their component name.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (documentObject) => withTagGroups(('openapiObject' in documentObject ? documentObject.openapiObject : {}) as OpenApiObject) as never
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, displayRequestDuration: true, persistAuthorization: true } })
 }, { name: 'openapi' })
+
+interface OpenApiObject {
+  tags?: Array<{ name: string, description?: string }>
+  paths?: Record<string, Record<string, { tags?: string[] }>>
+  [key: string]: unknown
+}
+
+/** Tags the routes made up (one per sector) join the data services; every tag ends up declared and grouped. */
+function withTagGroups (document: OpenApiObject): OpenApiObject {
+  const grouped = new Set(TAG_GROUPS.flatMap((group) => group.tags))
+  const used = Object.values(document.paths ?? {}).flatMap((item) => Object.values(item).flatMap((operation) => operation.tags ?? []))
+  const extra = [...new Set(used)].filter((tag) => !grouped.has(tag)).sort()
+  const groups = TAG_GROUPS.map((group) => group.name === 'Data services' ? { ...group, tags: [...group.tags, ...extra] } : group)
+  return {
+    ...document,
+    tags: [...(document.tags ?? []), ...extra.map((name) => ({ name }))],
+    'x-tagGroups': groups
+  }
+}

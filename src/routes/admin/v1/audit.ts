@@ -30,11 +30,11 @@ export default async function auditRoutes (app: FastifyInstance): Promise<void> 
         type: 'object',
         additionalProperties: false,
         properties: {
-          client: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
-          service: { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' },
+          client: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', maxLength: 128 },
+          service: { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$', maxLength: 128 },
           subject: { $ref: 'PersonalId#' },
-          from: { type: 'string', format: 'date-time', description: 'Inclusive' },
-          to: { type: 'string', format: 'date-time', description: 'Exclusive' },
+          from: { type: 'string', format: 'date-time', maxLength: 35, description: 'Inclusive' },
+          to: { type: 'string', format: 'date-time', maxLength: 35, description: 'Exclusive' },
           cursor: CURSOR,
           limit: LIMIT
         }

@@ -8,7 +8,7 @@ import { SECURITY } from '../../support/schemas.js'
 
 /** Clients and grants, kept in the store. Every change is audited like any other admin call. */
 
-const CLIENT_ID = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' }
+const CLIENT_ID = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', maxLength: 128 }
 const SERVICE = { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$', maxLength: 128 }
 
 type Registration = Omit<Client, 'clientId'>

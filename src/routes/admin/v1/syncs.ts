@@ -6,8 +6,8 @@ import { SECURITY } from '../../support/schemas.js'
 
 /** The nightly syncs: their schedules and last runs, a run started now, and one run's state with its dead letters. */
 
-const SYNC_NAME = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,80}$', description: 'A sync of this deployment (see `GET /admin/v1/syncs`)' }
-const RUN_ID = { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,200}$', description: 'The `runId` a trigger answered, or a scheduled run\'s id' }
+const SYNC_NAME = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,80}$', maxLength: 81, description: 'A sync of this deployment (see `GET /admin/v1/syncs`)' }
+const RUN_ID = { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,200}$', maxLength: 200, description: 'The `runId` a trigger answered, or a scheduled run\'s id' }
 
 const SYNCS_UNAVAILABLE = {
   description: `Type \`${PROBLEM_KINDS.GW_ERR_SYNCS_UNAVAILABLE.slug}\`: syncs are disabled (no Redis: runs cannot be queued) or their Redis cannot be reached; or the store is unavailable`,

@@ -21,7 +21,7 @@ type DossierListQuery = {
 
 const STATUS_ROUTE = 'POST /api/v1/dossiers/:dossierCode/status'
 // one pattern rather than anyOf[date, date-time], so a bad value is one error, not three
-const DATE_OR_TIME = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$' }
+const DATE_OR_TIME = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$', maxLength: 32 }
 
 /**
  * Sends a kept answer again, marked as a replay. A dossier is kept as the upstream gave it and disclosed again under
@@ -104,7 +104,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
         ...personalDataHeaders,
         properties: {
           ...personalDataHeaders.properties,
-          'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', description: 'Unique per intended change: a repeat with the same key and body replays the first answer; the same key with another body is a 409.' }
+          'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', maxLength: 128, description: 'Unique per intended change: a repeat with the same key and body replays the first answer; the same key with another body is a 409.' }
         },
         required: [...personalDataHeaders.required, 'idempotency-key']
       },

@@ -1,0 +1,146 @@
+import { FAULT_DETAIL, NAMESPACE, OPERATION } from './soap.js'
+
+/**
+ * The WSDL 1.1 description of the population database's SOAP endpoint as the simulator speaks it: an XSD for the
+ * request, the result (with the citizen record) and the fault detail, a SOAP 1.1 document/literal binding and the
+ * endpoint address. Standard toolkits (node-soap, SoapUI, wsimport, svcutil) build their client from it, so it
+ * must say exactly what goes on the wire: element names, the namespace (every element qualified, the fault's
+ * faultcode/faultstring/detail excepted, as SOAP 1.1 wants) and the order mapping.ts and client.ts use.
+ * Kept as code so the address, namespace and operation name come from the same constants as the envelopes.
+ */
+
+/** What an XML attribute may not hold unescaped; the address comes from the request's Host header. */
+function escapeAttribute (value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+}
+
+const ADDRESS_PARTS = `
+      <xs:sequence>
+        <xs:element name="MaTinh" type="tns:MaTinh"/>
+        <xs:element name="TenTinh" type="tns:ChuoiKhongRong"/>
+        <xs:element name="MaXa" type="tns:MaXa"/>
+        <xs:element name="TenXa" type="tns:ChuoiKhongRong"/>
+        <xs:element name="ChiTiet" type="tns:ChuoiKhongRong" minOccurs="0"/>
+      </xs:sequence>`
+
+/** The XSD of the operation's messages (also used alone by tests to validate what is sent and answered). */
+export function populationSchema (): string {
+  return `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="${NAMESPACE}" targetNamespace="${NAMESPACE}" elementFormDefault="qualified">
+    <xs:simpleType name="ChuoiKhongRong">
+      <xs:restriction base="xs:string"><xs:minLength value="1"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="SoDinhDanh">
+      <xs:annotation><xs:documentation>Personal id: 12 digits. Any other value is refused with a soap:Client fault.</xs:documentation></xs:annotation>
+      <xs:restriction base="xs:string"><xs:pattern value="[0-9]{12}"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="NgaySinh">
+      <xs:annotation><xs:documentation>Birth date yyyyMMdd.</xs:documentation></xs:annotation>
+      <xs:restriction base="xs:string"><xs:pattern value="[0-9]{8}"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="NgaySinhDoiChieu">
+      <xs:annotation><xs:documentation>Birth date to check: yyyyMMdd, a year yyyy, or empty (not checked).</xs:documentation></xs:annotation>
+      <xs:restriction base="xs:string"><xs:pattern value="([0-9]{4}([0-9]{4})?)?"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="GioiTinh">
+      <xs:annotation><xs:documentation>1 male, 2 female.</xs:documentation></xs:annotation>
+      <xs:restriction base="xs:string"><xs:enumeration value="1"/><xs:enumeration value="2"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="MaQuocGia">
+      <xs:restriction base="xs:string"><xs:pattern value="[A-Z]{2}"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="MaTinh">
+      <xs:restriction base="xs:string"><xs:pattern value="[0-9]{2}"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="MaXa">
+      <xs:restriction base="xs:string"><xs:pattern value="[0-9]{5}"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="MaKetQua">
+      <xs:annotation><xs:documentation>0 found (CongDan present), 1 no citizen has this id, 2 the given name or birth date does not match the record.</xs:documentation></xs:annotation>
+      <xs:restriction base="xs:string"><xs:enumeration value="0"/><xs:enumeration value="1"/><xs:enumeration value="2"/></xs:restriction>
+    </xs:simpleType>
+    <xs:complexType name="DiaChi">${ADDRESS_PARTS}
+    </xs:complexType>
+    <xs:complexType name="CongDan">
+      <xs:sequence>
+        <xs:element name="SoDinhDanh" type="tns:SoDinhDanh"/>
+        <xs:element name="HoVaTen" type="tns:ChuoiKhongRong"/>
+        <xs:element name="NgayThangNamSinh" type="tns:NgaySinh"/>
+        <xs:element name="GioiTinh" type="tns:GioiTinh"/>
+        <xs:element name="QuocTich" type="tns:MaQuocGia"/>
+        <xs:element name="DanToc" type="tns:ChuoiKhongRong"/>
+        <xs:element name="TonGiao" type="tns:ChuoiKhongRong"/>
+        <xs:element name="QueQuan" type="tns:DiaChi"/>
+        <xs:element name="ThuongTru" type="tns:DiaChi"/>
+        <xs:element name="NoiOHienTai" type="tns:DiaChi"/>
+        <xs:element name="HoTenCha" type="tns:ChuoiKhongRong" minOccurs="0"/>
+        <xs:element name="HoTenMe" type="tns:ChuoiKhongRong" minOccurs="0"/>
+      </xs:sequence>
+    </xs:complexType>
+    <xs:complexType name="KetQuaTraCuu">
+      <xs:sequence>
+        <xs:element name="MaYeuCau" type="xs:string"/>
+        <xs:element name="MaKetQua" type="tns:MaKetQua"/>
+        <xs:element name="MoTaKetQua" type="xs:string"/>
+        <xs:element name="CongDan" type="tns:CongDan" minOccurs="0"/>
+      </xs:sequence>
+    </xs:complexType>
+    <xs:element name="${OPERATION}">
+      <xs:annotation><xs:documentation>MaYeuCau, MaTichHop, MaDonVi and SoDinhDanh are required and not empty (else a soap:Client fault). HoVaTen and NgayThangNamSinh, when not empty, must match the record for it to be answered.</xs:documentation></xs:annotation>
+      <xs:complexType>
+        <xs:sequence>
+          <xs:element name="MaYeuCau" type="tns:ChuoiKhongRong"/>
+          <xs:element name="MaDVC" type="xs:string" minOccurs="0"/>
+          <xs:element name="MaTichHop" type="tns:ChuoiKhongRong"/>
+          <xs:element name="MaCanBo" type="xs:string" minOccurs="0"/>
+          <xs:element name="MaDonVi" type="tns:ChuoiKhongRong"/>
+          <xs:element name="SoDinhDanh" type="tns:SoDinhDanh"/>
+          <xs:element name="HoVaTen" type="xs:string" minOccurs="0"/>
+          <xs:element name="NgayThangNamSinh" type="tns:NgaySinhDoiChieu" minOccurs="0"/>
+        </xs:sequence>
+      </xs:complexType>
+    </xs:element>
+    <xs:element name="${OPERATION}Response">
+      <xs:complexType>
+        <xs:sequence>
+          <xs:element name="${OPERATION}Result" type="tns:KetQuaTraCuu"/>
+        </xs:sequence>
+      </xs:complexType>
+    </xs:element>
+    <xs:element name="${FAULT_DETAIL}" type="xs:string">
+      <xs:annotation><xs:documentation>Detail of a refused authentication (soap:Client), inside the fault's detail. Other faults carry faultcode and faultstring only.</xs:documentation></xs:annotation>
+    </xs:element>
+  </xs:schema>`
+}
+
+/** The WSDL with `address` (the endpoint URL as the caller reached it) as the service's location. */
+export function populationWsdl (address: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="${NAMESPACE}" targetNamespace="${NAMESPACE}" name="DanCuQuocGia">
+  <wsdl:documentation>Population database lookup (SOAP 1.1, document/literal). Every call is signed with HTTP headers: Timestamp (milliseconds since the epoch, at most 5 minutes off) and Authorization: Basic base64(user:hex(sha256(url + user + timestamp + secret))), url being this endpoint's address. Faults are answered with HTTP 500: soap:Client for a bad request or signature, soap:Server when the database is unavailable.</wsdl:documentation>
+  <wsdl:types>
+  ${populationSchema()}
+  </wsdl:types>
+  <wsdl:message name="${OPERATION}Request"><wsdl:part name="parameters" element="tns:${OPERATION}"/></wsdl:message>
+  <wsdl:message name="${OPERATION}Response"><wsdl:part name="parameters" element="tns:${OPERATION}Response"/></wsdl:message>
+  <wsdl:message name="${OPERATION}Fault"><wsdl:part name="detail" element="tns:${FAULT_DETAIL}"/></wsdl:message>
+  <wsdl:portType name="DanCuPort">
+    <wsdl:operation name="${OPERATION}">
+      <wsdl:input message="tns:${OPERATION}Request"/>
+      <wsdl:output message="tns:${OPERATION}Response"/>
+      <wsdl:fault name="${OPERATION}Fault" message="tns:${OPERATION}Fault"/>
+    </wsdl:operation>
+  </wsdl:portType>
+  <wsdl:binding name="DanCuBinding" type="tns:DanCuPort">
+    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+    <wsdl:operation name="${OPERATION}">
+      <soap:operation soapAction="${NAMESPACE}/${OPERATION}" style="document"/>
+      <wsdl:input><soap:body use="literal"/></wsdl:input>
+      <wsdl:output><soap:body use="literal"/></wsdl:output>
+      <wsdl:fault name="${OPERATION}Fault"><soap:fault name="${OPERATION}Fault" use="literal"/></wsdl:fault>
+    </wsdl:operation>
+  </wsdl:binding>
+  <wsdl:service name="DanCuService">
+    <wsdl:port name="DanCuPort" binding="tns:DanCuBinding"><soap:address location="${escapeAttribute(address)}"/></wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>`
+}
