@@ -5,7 +5,7 @@ import { CHANGES_SUFFIX } from './feed.js'
 import { citizenToXml } from './mapping.js'
 import { verifySignature } from './signature.js'
 import { serveChangeFeed, type ChangeFeedFaults, type ChangeFeedOptions } from './simulator-changes.js'
-import { buildEnvelope, buildFault, NAMESPACE, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
+import { buildEnvelope, buildFault, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
 import { populationWsdl } from './wsdl.js'
 
 export { isInvalidChange, changeDefect, type ChangeDefect } from './synthetic-changes.js'
