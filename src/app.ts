@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
@@ -45,6 +47,10 @@ export interface BuildOptions {
   audit?: boolean
 }
 
+// ajv-formats is CommonJS: under NodeNext its plugin is the default export's `default` (named formatsPlugin,
+// which is how Fastify's compiler sees it is there)
+const standardFormats = addFormats.default as (ajv: Ajv) => Ajv
+
 /** Builds the gateway without listening. server.ts listens; tests inject. */
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -65,8 +71,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     ajv: {
       // Unknown properties are refused (not silently dropped) and every failing field is reported.
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
-      // ajv-formats (date, uri…) is added by Fastify's compiler itself
-      plugins: [domainFormats, finiteNumbers]
+      // ajv-formats (date, uri…) first: listed, Fastify's compiler does not add it again after domainFormats,
+      // which narrows its date and date-time to the years 1900–2100
+      plugins: [standardFormats, domainFormats, finiteNumbers]
     }
   }) as unknown as FastifyInstance
   app.decorate('config', config)

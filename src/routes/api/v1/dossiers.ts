@@ -10,7 +10,8 @@ import { callContext, CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../..
 
 const STATUS_ROUTE = 'POST /api/v1/dossiers/:dossierCode/status'
 // one pattern rather than anyOf[date, date-time], so a bad value is one error, not three
-const DATE_OR_TIME = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$' }
+// a real date or date-time with offset, years 1900–2100 (src/domain/calendar.ts)
+const DATE_OR_TIME = { type: 'string', format: 'date-or-date-time', maxLength: 32 }
 
 function disclose (request: FastifyRequest, service: string, dossiers: Dossier[]): Array<Partial<Dossier>> {
   addDataSubjects(request, dossiers.filter((dossier) => dossier.applicant.kind === 'citizen').map((dossier) => dossier.applicant.id))
@@ -51,7 +52,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       tags: ['dossiers'],
       operationId: 'listDossiers',
       summary: 'Dossiers of a person, a status or a period',
-      description: 'Grant `dossiers.read` with a purpose. Ordered by reception time. `from`/`to` bound the reception time, inclusive: a date (whole day, Vietnam time) or a date-time with offset.',
+      description: 'Grant `dossiers.read` with a purpose. Ordered by reception time. `from`/`to` bound the reception time, inclusive: a date (whole day, Vietnam time) or a date-time with offset, in the years 1900–2100.',
       querystring: {
         type: 'object',
         additionalProperties: false,
