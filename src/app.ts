@@ -9,6 +9,7 @@ import loadShedding from './plugins/external/under-pressure.js'
 import metrics, { withUpstreamMetrics } from './plugins/external/metrics.js'
 import problemDetails, { frameworkErrors } from './plugins/app/problem-details.js'
 import requestId, { genRequestId } from './plugins/app/request-id.js'
+import clientErrors, { clientErrorHandler, rememberingRequestIds } from './plugins/app/client-errors.js'
 import schemas, { domainFormats, finiteNumbers } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
@@ -55,9 +56,19 @@ const standardFormats = addFormats.default as (ajv: Ajv) => Ajv
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: loggerOptions(config) } : { loggerInstance: options.logger }),
-    genReqId: genRequestId,
+    genReqId: rememberingRequestIds(genRequestId),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
+    // a slow client cannot hold a connection: the whole request within requestTimeout, its headers within
+    // headersTimeout (Node checks both every connectionsCheckingInterval), then a 408 problem (client-errors.ts)
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.http.headersTimeoutMs / 4))
+    },
+    // what Node's HTTP parser refuses (431, 408, malformed HTTP) is answered as problem+json too
+    clientErrorHandler,
     // behind a load balancer, request.ip (logged as remoteAddress) is the caller's, not the balancer's
     // (a hop count works at run time; Fastify's types leave numbers out)
     trustProxy: config.trustProxy as boolean | string[],
@@ -91,6 +102,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // 2. app services
   await app.register(problemDetails)
   await app.register(requestId)
+  await app.register(clientErrors)
   await app.register(schemas)
   await app.register(population, { config: config.population })
   await app.register(procedures, { config: config.procedures })

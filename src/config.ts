@@ -22,6 +22,11 @@ export const ENV_SCHEMA = {
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536 },
     TRUST_PROXY: { type: 'string', maxLength: 1024, default: 'false' },
+    // a whole request (headers and body) must arrive within REQUEST_TIMEOUT_MS, its headers within
+    // HEADERS_TIMEOUT_MS; an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS
+    REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+    HEADERS_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    KEEP_ALIVE_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 72000 },
     DEMO: { type: 'boolean' },
     POPULATION_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
     POPULATION_USERNAME: { type: 'string', minLength: 1 },
@@ -104,6 +109,9 @@ interface RawEnv {
   LOG_LEVEL: string
   BODY_LIMIT_BYTES: number
   TRUST_PROXY: string
+  REQUEST_TIMEOUT_MS: number
+  HEADERS_TIMEOUT_MS: number
+  KEEP_ALIVE_TIMEOUT_MS: number
   DEMO?: boolean
   POPULATION_URL?: string
   POPULATION_USERNAME?: string
@@ -276,6 +284,8 @@ export interface Config {
   bodyLimitBytes: number
   /** Which proxies' X-Forwarded-For is believed for the caller's address (Fastify's trustProxy); false: none. */
   trustProxy: TrustProxy
+  /** How long a client may take to send a request, and keep an idle connection (see HttpTimeouts). */
+  http: HttpTimeouts
   /** Demo mode: simulated upstreams on loopback, demo credentials. On when no upstream is configured. */
   demo: boolean
   population: PopulationConfig
@@ -294,6 +304,19 @@ export interface Config {
   pressure: PressureConfig
   /** GET /metrics (Prometheus), open to whoever reaches it: keep it on the operators' network. */
   metrics: { enabled: boolean }
+}
+
+/**
+ * Slow clients: a request whose headers have not all arrived after `headersTimeoutMs`, or whose body has not
+ * after `requestTimeoutMs` (counted from its first byte), is answered 408 `request-timeout` and its connection
+ * closed (plugins/app/client-errors.ts), so a client sending a byte a second cannot hold a connection open.
+ * `keepAliveTimeoutMs` closes an idle keep-alive connection; keep it above the load balancer's idle timeout
+ * (60 s on most) so the balancer, not the gateway, closes first.
+ */
+export interface HttpTimeouts {
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
 }
 
 /** Load shedding (plugins/external/under-pressure.ts); a threshold of 0 is not checked. */
@@ -347,6 +370,9 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
   if (raw.DATABASE_URL !== undefined && raw.STORE_DIR !== undefined) {
     throw new ConfigError('Invalid configuration: set DATABASE_URL or STORE_DIR, not both')
   }
+  if (raw.HEADERS_TIMEOUT_MS > raw.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid configuration: HEADERS_TIMEOUT_MS (${raw.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${raw.REQUEST_TIMEOUT_MS}): the headers are part of the request`)
+  }
 
   // every upstream's circuit breaker and retries (adapters/shared/resilience.ts)
   const resilience = { breakerFailures: raw.UPSTREAM_BREAKER_FAILURES, breakerHalfOpenAfterMs: raw.UPSTREAM_BREAKER_HALF_OPEN_MS, retries: raw.UPSTREAM_RETRIES }
@@ -356,6 +382,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     logLevel: raw.LOG_LEVEL,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    http: { requestTimeoutMs: raw.REQUEST_TIMEOUT_MS, headersTimeoutMs: raw.HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: raw.KEEP_ALIVE_TIMEOUT_MS },
     demo,
     population: {
       url: raw.POPULATION_URL ?? '',
