@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 import type { Logger } from 'pino'
 import type { Config } from './config/index.js'
 import { loggerOptions } from './logger.js'
@@ -7,6 +9,7 @@ import loadShedding from './plugins/external/under-pressure.js'
 import metrics, { withUpstreamMetrics } from './plugins/external/metrics.js'
 import problemDetails, { frameworkErrors } from './plugins/app/problem-details.js'
 import requestId, { genRequestId } from './plugins/app/request-id.js'
+import clientErrors, { clientErrorHandler, rememberingRequestIds } from './plugins/app/client-errors.js'
 import schemas, { domainFormats, finiteNumbers } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
@@ -47,13 +50,27 @@ export interface BuildOptions {
   audit?: boolean
 }
 
+// ajv-formats is CommonJS: under NodeNext its plugin is the default export's `default` (named formatsPlugin,
+// which is how Fastify's compiler sees it is there)
+const standardFormats = addFormats.default as (ajv: Ajv) => Ajv
+
 /** Builds the gateway without listening. server.ts listens; tests inject. */
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: loggerOptions(config) } : { loggerInstance: options.logger }),
-    genReqId: genRequestId,
+    genReqId: rememberingRequestIds(genRequestId),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
+    // a slow client cannot hold a connection: the whole request within requestTimeout, its headers within
+    // headersTimeout (Node checks both every connectionsCheckingInterval), then a 408 problem (client-errors.ts)
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.http.headersTimeoutMs / 4))
+    },
+    // what Node's HTTP parser refuses (431, 408, malformed HTTP) is answered as problem+json too
+    clientErrorHandler,
     // behind a load balancer, request.ip (logged as remoteAddress) is the caller's, not the balancer's
     // (a hop count works at run time; Fastify's types leave numbers out)
     trustProxy: config.trustProxy as boolean | string[],
@@ -67,8 +84,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     ajv: {
       // Unknown properties are refused (not silently dropped) and every failing field is reported.
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
-      // ajv-formats (date, uri…) is added by Fastify's compiler itself
-      plugins: [domainFormats, finiteNumbers]
+      // ajv-formats (date, uri…) first: listed, Fastify's compiler does not add it again after domainFormats,
+      // which narrows its date and date-time to the years 1900–2100
+      plugins: [standardFormats, domainFormats, finiteNumbers]
     }
   }) as unknown as FastifyInstance
   app.decorate('config', config)
@@ -86,6 +104,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // 2. app services
   await app.register(problemDetails)
   await app.register(requestId)
+  await app.register(clientErrors)
   await app.register(schemas)
   await app.register(population, { config: config.population })
   await app.register(procedures, { config: config.procedures })

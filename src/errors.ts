@@ -23,6 +23,10 @@ export type { FieldError } from '../domain/field-error.js'
 export const PROBLEM_KINDS = {
   GW_ERR_VALIDATION: { status: 400, slug: 'validation', title: 'Request validation failed' },
   GW_ERR_MALFORMED_BODY: { status: 400, slug: 'malformed-body', title: 'Malformed request body' },
+  // refused by Node's HTTP parser before any route runs (plugins/app/client-errors.ts)
+  GW_ERR_MALFORMED_REQUEST: { status: 400, slug: 'malformed-request', title: 'Malformed HTTP request' },
+  GW_ERR_REQUEST_TIMEOUT: { status: 408, slug: 'request-timeout', title: 'Request not received in time' },
+  GW_ERR_HEADER_TOO_LARGE: { status: 431, slug: 'header-too-large', title: 'Request header fields too large' },
   GW_ERR_UNAUTHORIZED: { status: 401, slug: 'unauthorized', title: 'Authentication required' },
   GW_ERR_FORBIDDEN: { status: 403, slug: 'forbidden', title: 'Not granted' },
   GW_ERR_PURPOSE_REQUIRED: { status: 403, slug: 'purpose-required', title: 'Purpose of use required' },

@@ -93,3 +93,10 @@ t.test('TRUST_PROXY: off by default; true, a hop count, or the proxies\' address
   t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).trustProxy, ['10.0.0.0/8', 'loopback', 'fd00::/8'])
   t.throws(() => loadConfig({ TRUST_PROXY: 'lb.internal' }), { name: 'ConfigError', message: /TRUST_PROXY .*"lb\.internal"/ })
 })
+
+t.test('slow clients: request, headers and keep-alive timeouts, headers within the request\'s', async (t) => {
+  t.same(loadConfig({}).http, { requestTimeoutMs: 30000, headersTimeoutMs: 10000, keepAliveTimeoutMs: 72000 }, 'on by default')
+  t.same(loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '65000' }).http, { requestTimeoutMs: 5000, headersTimeoutMs: 2000, keepAliveTimeoutMs: 65000 })
+  t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' }), new ConfigError('Invalid configuration: HEADERS_TIMEOUT_MS (6000) must not exceed REQUEST_TIMEOUT_MS (5000): the headers are part of the request'))
+  t.throws(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' }), /REQUEST_TIMEOUT_MS must be >= 100/, 'never off')
+})

@@ -58,3 +58,36 @@ t.test('behind a trusted proxy the caller\'s address is logged, not the proxy\'s
   t.same(await logged({ TRUST_PROXY: '10.0.0.0/8' }), ['203.0.113.7'], 'the load balancer at 10.1.2.3 is trusted')
   t.same(await logged({ TRUST_PROXY: '192.168.0.0/16' }), ['10.1.2.3'], 'an untrusted peer cannot claim another address')
 })
+
+t.test('personal ids are masked however a client writes them, and credentials are never logged', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(chunk.toString('utf8')); done() } })
+  const logger = pino(loggerOptions({ logLevel: 'info' }) as pino.LoggerOptions, sink)
+  const { app, simulator, headers } = await buildTestGateway(t, { logger })
+  const auth = await headers()
+  const { personalId } = simulator.population.citizenAt(5)
+  const percentDigits = [...personalId].map((digit) => `%3${digit}`).join('')
+  const calls = [
+    `/api%2Fv1%2Fcitizens%2F${personalId}`,
+    `/api/v1/dossiers?personalId=${personalId}x`,
+    `/api/v1/citizens/${percentDigits}`,
+    `/api/v1/citizens/${personalId}?access_token=careless-token-value-1&api_key=careless-key-value-2&x=1`,
+    `/api/v1/citizens/${personalId}?TOKEN=careless-token-value-3&password=careless-password-4`
+  ]
+  for (const url of calls) await app.inject({ method: 'GET', url, headers: auth })
+  await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': `HS-${personalId}` } })
+  await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': `HS${personalId}1` } })
+  logger.info({ upstream: { headers: { authorization: 'Bearer careless-token-value-5', cookie: 'session=careless-cookie-6', 'x-api-key': 'careless-key-value-7' } }, note: `for ${personalId}x` }, 'an adapter logs what it sent')
+  logger.warn(`retrying with Authorization: Bearer careless-token-value-8 for ${percentDigits}`)
+
+  const text = lines.join('')
+  t.ok(lines.length >= calls.length, `${lines.length} lines logged`)
+  t.notOk(text.includes(personalId), 'no personal id, glued, encoded or in a request id')
+  t.notOk(text.includes(percentDigits), 'no percent-encoded personal id')
+  for (const secret of ['careless-token-value-1', 'careless-key-value-2', 'careless-token-value-3', 'careless-password-4', 'careless-token-value-5', 'careless-cookie-6', 'careless-key-value-7', 'careless-token-value-8', (auth.authorization as string).slice(7)]) {
+    t.notOk(text.includes(secret), `${secret.slice(0, 24)} not in the log`)
+  }
+  t.match(text, /access_token=\[redacted\]/, 'the parameter is kept, its value not')
+  t.match(text, /"requestId":"HS-\*{12}"/, 'the request id keeps its shape')
+  for (const line of lines) t.doesNotThrow(() => JSON.parse(line), 'every line is still JSON')
+})

@@ -1,5 +1,6 @@
 import type { ValidateFunction } from 'ajv'
 import { InvalidInputError, type FieldError } from '../shared/errors.js'
+import { calendarFormats } from '../../domain/calendar.js'
 import { pointerSegment, sectorAjv } from './ajv.js'
 import type { DatasetDeclaration, FilterDeclaration, FilterOperator, Scalar } from './declaration.js'
 
@@ -36,7 +37,8 @@ export interface FilterChecker {
 }
 
 export function filterChecker (declaration: DatasetDeclaration): FilterChecker {
-  const ajv = sectorAjv({ coerceTypes: true })
+  // a caller's dates are bounded like every request's (src/domain/calendar.ts); records are not
+  const ajv = calendarFormats(sectorAjv({ coerceTypes: true }))
   const validators = new Map<string, { filter: FilterDeclaration, validate: ValidateFunction }>()
   for (const filter of declaration.filters) {
     const schema = filter.schema.type === 'string' && filter.schema.maxLength === undefined && filter.schema.enum === undefined

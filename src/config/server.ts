@@ -8,6 +8,11 @@ export const SERVER_ENV = {
   LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536 },
   TRUST_PROXY: { type: 'string', maxLength: 1024, default: 'false' },
+  // a whole request (headers and body) must arrive within REQUEST_TIMEOUT_MS, its headers within
+  // HEADERS_TIMEOUT_MS; an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS
+  REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+  HEADERS_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+  KEEP_ALIVE_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 72000 },
   IDEMPOTENCY_TTL_HOURS: { type: 'integer', minimum: 1, maximum: 720, default: 24 }
 } as const
 
@@ -21,17 +26,36 @@ export interface ServerConfig {
   bodyLimitBytes: number
   /** Which proxies' X-Forwarded-For is believed for the caller's address (Fastify's trustProxy); false: none. */
   trustProxy: TrustProxy
+  /** How long a client may take to send a request, and keep an idle connection (see HttpTimeouts). */
+  http: HttpTimeouts
   /** How long an Idempotency-Key of a write is remembered (and its first answer replayed). */
   idempotencyTtlHours: number
 }
 
+/**
+ * Slow clients: a request whose headers have not all arrived after `headersTimeoutMs`, or whose body has not
+ * after `requestTimeoutMs` (counted from its first byte), is answered 408 `request-timeout` and its connection
+ * closed (plugins/app/client-errors.ts), so a client sending a byte a second cannot hold a connection open.
+ * `keepAliveTimeoutMs` closes an idle keep-alive connection; keep it above the load balancer's idle timeout
+ * (60 s on most) so the balancer, not the gateway, closes first.
+ */
+export interface HttpTimeouts {
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
+}
+
 export function readServer (raw: EnvOf<typeof SERVER_ENV>): ServerConfig {
+  if (raw.HEADERS_TIMEOUT_MS > raw.REQUEST_TIMEOUT_MS) {
+    invalid(`HEADERS_TIMEOUT_MS (${raw.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${raw.REQUEST_TIMEOUT_MS}): the headers are part of the request`)
+  }
   return {
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    http: { requestTimeoutMs: raw.REQUEST_TIMEOUT_MS, headersTimeoutMs: raw.HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: raw.KEEP_ALIVE_TIMEOUT_MS },
     idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS
   }
 }

@@ -162,3 +162,16 @@ t.test('with the store down, nothing is disclosed unaudited; refusals still answ
   t.match(uncached.json(), { status: 503, type: 'https://errors.gateway.local/store-unavailable' }, 'grants that cannot be read refuse with 503, not 500')
   t.notMatch(uncached.body, /PGlite|pool|stack/i, 'no driver internals in the answer')
 })
+
+t.test('an administrator searching the audit by a person is in that person\'s access report', async (t) => {
+  const { app, simulator } = await buildTestGateway(t)
+  const person = simulator.population.citizenAt(8)
+  const search = await app.inject({ method: 'GET', url: `/admin/v1/audit?subject=${person.personalId}`, headers: { ...await adminHeaders(), 'x-request-id': 'audit-by-subject-1' } })
+  t.equal(search.statusCode, 200)
+  const report = await app.inject({ method: 'GET', url: `/admin/v1/audit/subjects/${person.personalId}`, headers: await adminHeaders() })
+  t.match(report.json().items, [{ requestId: 'audit-by-subject-1', clientId: 'VN.TEST.ADMIN', status: 200 }], 'the search names the person it looked for')
+  const refused = await app.inject({ method: 'GET', url: `/admin/v1/audit?subject=${person.personalId}`, headers: { authorization: 'Bearer not.a.token', 'x-request-id': 'audit-by-subject-2' } })
+  t.equal(refused.statusCode, 401)
+  const [record] = await app.store.query<{ subjects: string[] }>("SELECT subjects FROM audit_records WHERE request_id = 'audit-by-subject-2'")
+  t.same(record?.subjects, [person.personalId], 'a refused search names the person too')
+})

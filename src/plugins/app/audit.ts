@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The upstream system the route reads from or writes to, for the audit record. */
     upstream?: string
+    /** A query parameter other than `personalId` that names the person a call is about (the audit search's `subject`). */
+    subjectQuery?: string
   }
 }
 
@@ -27,6 +29,9 @@ function subjectsOf (request: FastifyRequest): string[] {
     const id = (part as { personalId?: unknown } | null | undefined)?.personalId
     if (typeof id === 'string' && PERSONAL_ID.test(id)) subjects.add(id)
   }
+  const named = request.routeOptions.config.subjectQuery
+  const asked = named === undefined ? undefined : (request.query as Record<string, unknown> | undefined)?.[named]
+  if (typeof asked === 'string' && PERSONAL_ID.test(asked)) subjects.add(asked)
   return [...subjects]
 }
 

@@ -2,10 +2,14 @@ import fp from 'fastify-plugin'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 import { isPersonalId } from '../../../domain/personal-id.js'
 import { readSchemas } from '../../schemas/read.js'
+import { calendarFormats } from '../../../domain/calendar.js'
 
-/** Ajv plugin: formats carrying domain rules, so a bad personal id fails as ordinary validation with a pointer. */
+/**
+ * Ajv plugin: formats carrying domain rules, so a bad personal id or a date outside 1900–2100 (src/domain/calendar.ts)
+ * fails as ordinary validation with a pointer. Replaces ajv-formats' `date` and `date-time`: add it after them.
+ */
 export function domainFormats (ajv: Ajv): Ajv {
-  return ajv.addFormat('personal-id', { type: 'string', validate: isPersonalId })
+  return calendarFormats(ajv).addFormat('personal-id', { type: 'string', validate: isPersonalId })
 }
 
 /** JSON pointers of every number in a value that is not finite (NaN, ±Infinity). */

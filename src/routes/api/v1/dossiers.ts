@@ -20,8 +20,9 @@ type DossierListQuery = {
 }
 
 const STATUS_ROUTE = 'POST /api/v1/dossiers/:dossierCode/status'
-// one pattern rather than anyOf[date, date-time], so a bad value is one error, not three
-const DATE_OR_TIME = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$', maxLength: 32 }
+// one format rather than anyOf[date, date-time], so a bad value is one error, not three;
+// a real date or date-time with offset, years 1900–2100 (domain/calendar.ts)
+const DATE_OR_TIME = { type: 'string', format: 'date-or-date-time', maxLength: 32 }
 
 /**
  * Sends a kept answer again, marked as a replay. A dossier is kept as the upstream gave it and disclosed again under
@@ -65,7 +66,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       tags: ['dossiers'],
       operationId: 'listDossiers',
       summary: 'Dossiers of a person, a status or a period',
-      description: 'Grant `dossiers.read` with a purpose. Ordered by reception time. `from`/`to` bound the reception time, inclusive: a date (whole day, Vietnam time) or a date-time with offset. A filter may only read a field the grant discloses (`from`/`to`: `receivedAt`, `status`, `receivingAgencyCode`: `receivingAgency`, `personalId`: `applicant` — or any grant with `rows.subject`), else 403 `filter-not-granted`; a grant with `rows.subject: required` answers only lists by `personalId` (else 403 `subject-required`), and one with `rows.match` only the dossiers it fixes (e.g. its own agency\'s).',
+      description: 'Grant `dossiers.read` with a purpose. Ordered by reception time. `from`/`to` bound the reception time, inclusive: a date (whole day, Vietnam time) or a date-time with offset, in the years 1900–2100. A filter may only read a field the grant discloses (`from`/`to`: `receivedAt`, `status`, `receivingAgencyCode`: `receivingAgency`, `personalId`: `applicant` — or any grant with `rows.subject`), else 403 `filter-not-granted`; a grant with `rows.subject: required` answers only lists by `personalId` (else 403 `subject-required`), and one with `rows.match` only the dossiers it fixes (e.g. its own agency\'s).',
       querystring: {
         type: 'object',
         additionalProperties: false,
