@@ -90,6 +90,7 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
     issuer: config.issuer,
     audience: config.audience,
     clockToleranceSeconds: config.clockToleranceSeconds,
+    maxTokenTtlSeconds: config.maxTokenTtlSeconds,
     cache: config.tokenCache,
     jwks: keys !== undefined
       ? { keys }
