@@ -9,6 +9,7 @@ import { DossierRegister, type DossierFilter } from './register.js'
 import { queryWords } from './search-text.js'
 import { syntheticProcedures, type SyntheticProcedures } from './synthetic.js'
 import { parsePortalTime, portalTime } from './vietnam-time.js'
+import { textOfUtf8Header } from '../shared/call.js'
 import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
 
 /**
@@ -130,7 +131,7 @@ export async function startProceduresSimulator (options: ProceduresSimulatorOpti
       return typeof value === 'string' ? value : undefined
     }
     const requestId = header('x-request-id')
-    const officialId = header('x-ma-can-bo')
+    const officialId = textOfUtf8Header(header('x-ma-can-bo') ?? '') || undefined
     lastRequest = { method: request.method, url: request.url, ...(requestId === undefined ? {} : { requestId }), ...(officialId === undefined ? {} : { officialId }) }
 
     const { status, body } = state.faults

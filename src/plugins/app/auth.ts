@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
+import { textOfUtf8Header } from '../../../adapters/shared/call.js'
 import type { AuthConfig } from '../../config.js'
 import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
 import type { Client, ClientGrant } from '../../auth/grants.js'
@@ -43,12 +44,33 @@ declare module 'fastify' {
 }
 
 export const PURPOSE_HEADER = /^([A-Z][A-Z0-9_]{1,31})(?::([\p{L}\p{N}._/-]{1,128}))?$/u
-const OFFICIAL_ID = /^[\p{L}\p{N}._@-]{1,64}$/u
+// Unicode letters (with the accents NFC could not fold into them), digits and . @ _ -
+const OFFICIAL_ID = /^(?:\p{L}\p{M}*|[\p{N}._@-])+$/u
+export const OFFICIAL_ID_MAX_CHARACTERS = 64
+export const OFFICIAL_ID_RULE = `must be sent once, as UTF-8, and hold 1–${OFFICIAL_ID_MAX_CHARACTERS} Unicode letters, digits or . @ _ - (e.g. cán.bộ@xã)`
+
+/**
+ * X-User-Id as the official's system wrote it: absent, an id (UTF-8 decoded from the header's bytes, NFC), or the
+ * reason it is refused. A repeated header counts as malformed: Node would fold the two into one "a, b".
+ */
+export function readOfficialId (request: FastifyRequest): { id: string | undefined } | { problem: string } {
+  const raw = request.raw.rawHeaders
+  let sent = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'x-user-id') sent++
+  const header = request.headers['x-user-id']
+  if (sent === 0 && header === undefined) return { id: undefined }
+  if (sent > 1 || typeof header !== 'string') return { problem: `${OFFICIAL_ID_RULE}; it was sent ${sent} times` }
+  const text = textOfUtf8Header(header)
+  if (text === undefined) return { problem: `${OFFICIAL_ID_RULE}; its bytes are not UTF-8` }
+  const id = text.normalize('NFC')
+  if ([...id].length > OFFICIAL_ID_MAX_CHARACTERS || !OFFICIAL_ID.test(id)) return { problem: OFFICIAL_ID_RULE }
+  return { id }
+}
 
 /** The official acting inside the client system (X-User-Id), when the header is well-formed. */
 export function officialIdOf (request: FastifyRequest): string | undefined {
-  const official = request.headers['x-user-id']
-  return typeof official === 'string' && OFFICIAL_ID.test(official) ? official : undefined
+  const official = readOfficialId(request)
+  return 'id' in official ? official.id : undefined
 }
 
 /** The purpose the caller stated, whether or not it is granted; undefined when absent or malformed. */
@@ -105,6 +127,9 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
 
     const token = await verifier.verify(bearerToken(request))
     request.verifiedClientId = token.clientId
+    // never a call that loses who acted: a malformed official id is refused, not dropped (audited with the client)
+    const official = readOfficialId(request)
+    if ('problem' in official) throw validationError([{ in: 'headers', pointer: '/x-user-id', detail: official.problem }])
     const client = await app.clients.findClient(token.clientId)
     if (client === undefined || client.status !== 'active') {
       throw new ForbiddenError(`client ${token.clientId} is not registered or is suspended`)
