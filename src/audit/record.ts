@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto'
 export interface AuditEntry {
   /** ISO 8601 with milliseconds, UTC: the form the hash covers and PostgreSQL gives back unchanged. */
   recordedAt: string
+  /** This exchange's own id (a random UUID from the gateway); absent (null) in records written before migration 005. */
+  auditId?: string | null
+  /** The caller's correlation id (X-Request-Id, or one the gateway made): not unique, a caller may reuse it. */
   requestId: string
   /** The verified client; null when the token itself was refused. */
   clientId: string | null
@@ -29,17 +32,21 @@ export interface AuditRecord extends AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64)
 
-/** sha256 over the previous hash and every field, in a fixed order: changing any of them changes the hash. */
+/**
+ * sha256 over the previous hash and every field, in a fixed order: changing any of them changes the hash. Fields
+ * added later are appended only when present, so records written before them hash (and verify) as they did.
+ */
 export function chainHash (seq: number, entry: AuditEntry, prevHash: string): string {
-  const fields = [
+  const fields: unknown[] = [
     seq, entry.recordedAt, entry.requestId, entry.clientId, entry.officialId, entry.service, entry.method, entry.route,
     entry.purpose, entry.purposeReference, entry.subjects, entry.status, entry.upstream, entry.latencyMs
   ]
+  if (typeof entry.auditId === 'string') fields.push(entry.auditId)
   return createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex')
 }
 
 /** The columns of audit_records as SQL reads them back into an AuditRecord. */
-export const RECORD_COLUMNS = `seq, recorded_at AS "recordedAt", request_id AS "requestId", client_id AS "clientId",
+export const RECORD_COLUMNS = `seq, recorded_at AS "recordedAt", audit_id AS "auditId", request_id AS "requestId", client_id AS "clientId",
   official_id AS "officialId", service, method, route, purpose, purpose_reference AS "purposeReference", subjects,
   status, upstream, latency_ms AS "latencyMs", prev_hash AS "prevHash", hash`
 

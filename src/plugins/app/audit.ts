@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AuditEntry } from '../../audit/record.js'
@@ -65,6 +66,16 @@ function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
   }
 }
 
+/**
+ * The exchange's own audit id (X-Request-Id is the caller's and may repeat), told to the caller as X-Audit-Id so a
+ * complaint can name the exact record.
+ */
+function withAuditId (entry: AuditEntry, reply: FastifyReply): AuditEntry {
+  const auditId = randomUUID()
+  reply.header('x-audit-id', auditId)
+  return { ...entry, auditId }
+}
+
 export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
   const writer = createAuditWriter(app.store, { maxBatch, onCommit: app.metrics?.observeAuditCommit })
   app.decorateRequest('dataSubjects', null)
@@ -75,7 +86,7 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
   app.addHook('onSend', async (request, reply, payload) => {
     if (!isAudited(request)) return payload
     try {
-      await writer.append(entryOf(request, reply))
+      await writer.append(withAuditId(entryOf(request, reply), reply))
       return payload
     } catch (err) {
       request.log.error({ err: (err as Error).message, status: reply.statusCode }, 'audit record not committed')
