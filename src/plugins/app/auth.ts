@@ -4,9 +4,10 @@ import type { FastifyRequest } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
 import { textOfUtf8Header } from '../../../adapters/shared/call.js'
 import type { AuthConfig } from '../../config.js'
-import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
+import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, rateLimitedError, validationError } from '../../errors.js'
 import type { Client, ClientGrant } from '../../auth/grants.js'
-import { createTokenVerifier, type TokenVerifier } from '../../auth/token-verifier.js'
+import { createAnonymousLimit } from '../../auth/anonymous-limit.js'
+import { createTokenVerifier, tokenRefused, type TokenVerifier } from '../../auth/token-verifier.js'
 
 /**
  * Authentication and authorisation, before the body is even read: bearer JWT → registered active client →
@@ -40,6 +41,8 @@ declare module 'fastify' {
     caller?: Caller
     /** The client whose token verified, even when the call is then refused (for the audit). */
     verifiedClientId?: string
+    /** Why a caller was refused before any token verified (a TokenRefusal word, or anonymous-rate-limited). */
+    authRefusal?: string
   }
 }
 
@@ -84,11 +87,13 @@ export function statedPurpose (request: FastifyRequest): Purpose | undefined {
 
 function bearerToken (request: FastifyRequest): string {
   const header = request.headers.authorization
-  if (header === undefined) throw new UnauthorizedError('no Authorization header')
+  if (header === undefined) throw tokenRefused('no-credentials', 'no Authorization header')
   const match = /^Bearer ([^\s]+)$/i.exec(header)
-  if (match === null) throw new UnauthorizedError('Authorization is not "Bearer <token>"')
+  if (match === null) throw tokenRefused('not-bearer', 'Authorization is not "Bearer <token>"')
   return match[1] as string
 }
+
+const ANONYMOUS_LIMITED = 'anonymous-rate-limited'
 
 function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant): Purpose {
   const header = request.headers['x-purpose']
@@ -118,14 +123,39 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
       ? { keys }
       : { url: config.jwksUrl ?? '', cacheMaxAgeMs: config.jwksCacheMaxAgeMs, cooldownMs: config.jwksCooldownMs }
   })
+  const anonymous = createAnonymousLimit({ perMinute: config.anonymousPerMinute })
   app.decorateRequest('caller', undefined)
   app.decorateRequest('verifiedClientId', undefined)
+  app.decorateRequest('authRefusal', undefined)
+
+  /**
+   * The token, verified — unless this address has used up its failed authentications of the minute: then it is
+   * refused before any work, except for a token this gateway has already verified (a client sharing the address
+   * with the flood keeps working; a cache lookup, no crypto).
+   */
+  async function verifiedToken (request: FastifyRequest): Promise<Awaited<ReturnType<TokenVerifier['verify']>>> {
+    const retryAfter = anonymous.retryAfter(request.ip)
+    if (retryAfter !== undefined) {
+      const given = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '')?.[1]
+      if (given === undefined || !verifier.remembers(given)) {
+        request.authRefusal = ANONYMOUS_LIMITED
+        throw rateLimitedError(config.anonymousPerMinute, 60, 'failed authentications from this address', retryAfter)
+      }
+    }
+    try {
+      return await verifier.verify(bearerToken(request))
+    } catch (err) {
+      anonymous.failed(request.ip)
+      request.authRefusal = (err as { reason?: string }).reason ?? 'rejected'
+      throw err
+    }
+  }
 
   app.addHook('onRequest', async (request) => {
     const { service, authenticated, admin } = request.routeOptions.config
     if (service === undefined && authenticated !== true && admin !== true) return
 
-    const token = await verifier.verify(bearerToken(request))
+    const token = await verifiedToken(request)
     request.verifiedClientId = token.clientId
     // never a call that loses who acted: a malformed official id is refused, not dropped (audited with the client)
     const official = readOfficialId(request)
