@@ -21,6 +21,7 @@ export const personalDataHeaders = {
         'recorded in Unicode NFC. Anything else — a space, a comma, two X-User-Id headers, bytes that are not UTF-8 — ' +
         'is a 400 `validation` problem naming this header. Required by no route, but never dropped when sent.',
       // the header's bytes: 64 characters of up to 4 UTF-8 bytes each
+      minLength: 1,
       maxLength: 256
     }
   },

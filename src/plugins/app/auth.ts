@@ -157,9 +157,6 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
 
     const token = await verifiedToken(request)
     request.verifiedClientId = token.clientId
-    // never a call that loses who acted: a malformed official id is refused, not dropped (audited with the client)
-    const official = readOfficialId(request)
-    if ('problem' in official) throw validationError([{ in: 'headers', pointer: '/x-user-id', detail: official.problem }])
     const client = await app.clients.findClient(token.clientId)
     if (client === undefined || client.status !== 'active') {
       throw new ForbiddenError(`client ${token.clientId} is not registered or is suspended`)
@@ -176,5 +173,15 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
       if (app.services.isPersonalData(service)) caller.purpose = purposeOf(request, service, grant)
     }
     request.caller = caller
+  })
+
+  // Never a call that loses who acted: on the routes that take X-User-Id (personal data), a malformed one is refused,
+  // not dropped — with the header's other checks (after authentication and the body, like any schema check), and
+  // audited with the client.
+  app.addHook('preValidation', async (request) => {
+    const headers = request.routeOptions.schema?.headers as { properties?: Record<string, unknown> } | undefined
+    if (request.caller === undefined || headers?.properties?.['x-user-id'] === undefined) return
+    const official = readOfficialId(request)
+    if ('problem' in official) throw validationError([{ in: 'headers', pointer: '/x-user-id', detail: official.problem }])
   })
 }, { name: 'auth', dependencies: ['problem-details', 'clients', 'service-catalogue'] })
