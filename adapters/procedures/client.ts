@@ -1,4 +1,5 @@
 import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
+import { utf8HeaderValue } from '../shared/call.js'
 import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { portalBound } from '../shared/vietnam-time.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
@@ -96,7 +97,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
         accept: 'application/json',
         'x-api-key': options.apiKey,
         ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
-        ...(context?.officialId === undefined ? {} : { 'x-ma-can-bo': context.officialId }),
+        ...(context?.officialId === undefined ? {} : { 'x-ma-can-bo': utf8HeaderValue(context.officialId) }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' })
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) })

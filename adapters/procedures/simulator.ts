@@ -10,6 +10,7 @@ import { dossierChangeToPortal, dossierToPortal, ERROR_CODES, procedureToPortal,
 import { DossierRegister, type DossierFilter } from './register.js'
 import { queryWords } from './search-text.js'
 import { syntheticProcedures, type SyntheticProcedures } from './synthetic.js'
+import { textOfUtf8Header } from '../shared/call.js'
 
 /**
  * A real HTTP server speaking the provincial one-stop (TTHC) system's JSON protocol over seeded synthetic data.
@@ -132,7 +133,7 @@ export async function startProceduresSimulator (options: ProceduresSimulatorOpti
       return typeof value === 'string' ? value : undefined
     }
     const requestId = header('x-request-id')
-    const officialId = header('x-ma-can-bo')
+    const officialId = textOfUtf8Header(header('x-ma-can-bo') ?? '') || undefined
     lastRequest = { method: request.method, url: request.url, ...(requestId === undefined ? {} : { requestId }), ...(officialId === undefined ? {} : { officialId }) }
 
     const { status, body } = state.faults

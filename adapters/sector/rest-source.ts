@@ -1,4 +1,5 @@
 import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
+import { utf8HeaderValue } from '../shared/call.js'
 import { upstreamPolicy, type ResilienceOptions, type UpstreamResilience } from '../shared/resilience.js'
 import { exchangeJson, upstreamPool, type JsonAnswer } from '../upstream-http.js'
 import type { Position } from './cursor.js'
@@ -72,7 +73,7 @@ export function restUpstream (name: string, options: RestUpstreamOptions): RestU
         accept: 'application/json',
         ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),
         ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
-        ...(context?.officialId === undefined ? {} : { 'x-user-id': context.officialId })
+        ...(context?.officialId === undefined ? {} : { 'x-user-id': utf8HeaderValue(context.officialId) })
       }
     }, { upstream: label, maxResponseBytes, timeoutMs, ...(health ? {} : { policy, idempotent: true }), ...(context?.signal === undefined ? {} : { signal: context.signal }) })
   }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
 import { syntheticHealthFacilities, type HealthFacility } from './synthetic.js'
+import { textOfUtf8Header } from '../shared/call.js'
 import { applyTransportFaults, listenOnLoopback, type TransportFaults } from '../shared/simulator-server.js'
 
 /**
@@ -120,7 +121,7 @@ export async function startSectorRestSimulator (options: SectorSimulatorOptions 
       return typeof value === 'string' ? value : undefined
     }
     const requestId = header('x-request-id')
-    const userId = header('x-user-id')
+    const userId = textOfUtf8Header(header('x-user-id') ?? '') || undefined
     lastRequest = { url: request.url, ...(requestId === undefined ? {} : { requestId }), ...(userId === undefined ? {} : { userId }) }
 
     const { status, body } = state.faults

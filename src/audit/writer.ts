@@ -35,13 +35,15 @@ interface Head {
 const APPEND = `WITH advanced AS (
   UPDATE audit_head SET seq = $2, hash = $3 WHERE seq = $1 RETURNING seq
 ), appended AS (
-  INSERT INTO audit_records (seq, recorded_at, request_id, client_id, official_id, service, method, route, purpose,
-    purpose_reference, subjects, status, upstream, latency_ms, prev_hash, hash)
-  SELECT r.seq, r."recordedAt", r."requestId", r."clientId", r."officialId", r.service, r.method, r.route, r.purpose,
-    r."purposeReference", r.subjects, r.status, r.upstream, r."latencyMs", r."prevHash", r.hash
-  FROM jsonb_to_recordset($4::jsonb) AS r(seq bigint, "recordedAt" timestamptz, "requestId" text, "clientId" text,
+  INSERT INTO audit_records (seq, recorded_at, audit_id, request_id, client_id, official_id, service, method, route, purpose,
+    purpose_reference, subjects, status, upstream, latency_ms, refusal_count, caller_address, refusal_reason, window_start,
+    prev_hash, hash)
+  SELECT r.seq, r."recordedAt", r."auditId", r."requestId", r."clientId", r."officialId", r.service, r.method, r.route, r.purpose,
+    r."purposeReference", r.subjects, r.status, r.upstream, r."latencyMs", (r.summary->>'count')::integer,
+    r.summary->>'address', r.summary->>'reason', (r.summary->>'windowStart')::timestamptz, r."prevHash", r.hash
+  FROM jsonb_to_recordset($4::jsonb) AS r(seq bigint, "recordedAt" timestamptz, "auditId" uuid, "requestId" text, "clientId" text,
     "officialId" text, service text, method text, route text, purpose text, "purposeReference" text, subjects text[],
-    status smallint, upstream text, "latencyMs" double precision, "prevHash" text, hash text)
+    status smallint, upstream text, "latencyMs" double precision, summary jsonb, "prevHash" text, hash text)
   WHERE EXISTS (SELECT 1 FROM advanced)
   RETURNING 1
 ) SELECT count(*)::integer AS appended FROM appended`

@@ -11,6 +11,10 @@ import { UnauthorizedError } from '../errors.js'
  * call: a token verified once is remembered (by its exact text) until the first of its `exp`, the cache's TTL
  * and — for a remote JWKS — the key set's cache age, so a key removed by rotation stops working as promptly as
  * without the cache. Refusals are never remembered.
+ *
+ * A token may live at most `maxTokenTtlSeconds` (AUTH_MAX_TOKEN_TTL_S): `exp − iat` when the token has an `iat`,
+ * and in any case `exp − now` (plus the clock tolerance), so a stolen long-lived token — or one whose `iat` lies
+ * in the future — cannot outlast the policy. `iat` is not required: not every identity provider sets it.
  */
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const
@@ -35,6 +39,8 @@ export interface TokenVerifierOptions {
   audience: string
   jwks: JwksSource
   clockToleranceSeconds: number
+  /** The longest lifetime a token may have (AUTH_MAX_TOKEN_TTL_S). */
+  maxTokenTtlSeconds: number
   /** Verified tokens remembered: at most `max`, each at most `ttlMs`; absent or max 0 = verify every time. */
   cache?: { max: number, ttlMs: number }
 }
@@ -43,6 +49,17 @@ export interface TokenVerifier {
   verify (token: string): Promise<VerifiedToken>
   /** Verifications answered from the cache (hits) and by checking the signature (misses, refusals included). */
   stats (): { hits: number, misses: number }
+  /** The token was verified before and is still remembered (no crypto, no count): lets it past the anonymous limit. */
+  remembers (token: string): boolean
+}
+
+/** Why a token was refused, in a closed set of words (the audit summarises refusals by it; details vary). */
+export type TokenRefusal = 'too-large' | 'malformed' | 'algorithm' | 'kid' | 'crit' | 'expired' | 'claims' | 'unknown-key' |
+  'signature' | 'subject' | 'lifetime' | 'rejected'
+
+/** A 401 that carries its reason word. */
+export function tokenRefused (reason: TokenRefusal | 'no-credentials' | 'not-bearer', detail: string): Error & { reason: string } {
+  return Object.assign(new UnauthorizedError(detail), { reason })
 }
 
 function keyResolver (source: JwksSource): JWTVerifyGetKey {
@@ -65,8 +82,12 @@ export function createTokenVerifier (options: TokenVerifierOptions): TokenVerifi
 
   return {
     stats: () => ({ ...counts }),
+    remembers: (token) => {
+      const known = verified?.get(token)
+      return known !== undefined && known.expiresAt * 1000 > Date.now()
+    },
     async verify (token: string): Promise<VerifiedToken> {
-      if (token.length > MAX_TOKEN_BYTES) throw new UnauthorizedError(`token larger than ${MAX_TOKEN_BYTES} bytes`)
+      if (token.length > MAX_TOKEN_BYTES) throw tokenRefused('too-large', `token larger than ${MAX_TOKEN_BYTES} bytes`)
       const known = verified?.get(token)
       if (known !== undefined && known.expiresAt * 1000 > Date.now()) {
         counts.hits++
@@ -83,19 +104,19 @@ export function createTokenVerifier (options: TokenVerifierOptions): TokenVerifi
   async function verifyToken (token: string): Promise<VerifiedToken> {
     const segments = token.split('.')
     if (segments.length !== 3 || !segments.every((segment) => SEGMENT.test(segment))) {
-      throw new UnauthorizedError('not a compact JWS (three base64url segments)')
+      throw tokenRefused('malformed', 'not a compact JWS (three base64url segments)')
     }
     let header
     try {
       header = decodeProtectedHeader(token)
     } catch {
-      throw new UnauthorizedError('unreadable token header')
+      throw tokenRefused('malformed', 'unreadable token header')
     }
     if (typeof header.alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(header.alg)) {
-      throw new UnauthorizedError(`algorithm ${String(header.alg)} is not accepted`)
+      throw tokenRefused('algorithm', `algorithm ${String(header.alg)} is not accepted`)
     }
-    if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw new UnauthorizedError('kid missing or malformed')
-    if (header.crit !== undefined) throw new UnauthorizedError('critical header parameters are not supported')
+    if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw tokenRefused('kid', 'kid missing or malformed')
+    if (header.crit !== undefined) throw tokenRefused('crit', 'critical header parameters are not supported')
 
     let payload
     try {
@@ -107,24 +128,32 @@ export function createTokenVerifier (options: TokenVerifierOptions): TokenVerifi
         requiredClaims: ['iss', 'aud', 'exp', 'sub']
       }))
     } catch (err) {
-      throw new UnauthorizedError(reason(err))
+      throw refusalOf(err)
     }
-    if (typeof payload.sub !== 'string' || !CLIENT_ID.test(payload.sub)) throw new UnauthorizedError('sub is not a client id')
+    if (typeof payload.sub !== 'string' || !CLIENT_ID.test(payload.sub)) throw tokenRefused('subject', 'sub is not a client id')
+    const expiresAt = payload.exp as number
+    const max = options.maxTokenTtlSeconds
+    if (typeof payload.iat === 'number' && expiresAt - payload.iat > max) {
+      throw tokenRefused('lifetime', `token lifetime (exp − iat) is over the maximum of ${max} s`)
+    }
+    if (expiresAt - Date.now() / 1000 > max + options.clockToleranceSeconds) {
+      throw tokenRefused('lifetime', `token lifetime (exp − now) is over the maximum of ${max} s`)
+    }
     const scope = typeof payload.scope === 'string' ? payload.scope : ''
     return {
       clientId: payload.sub,
       scopes: new Set(scope.split(' ').filter(Boolean)),
-      expiresAt: payload.exp as number
+      expiresAt
     }
   }
 }
 
 // Tell the caller what kind of failure it was, never key material or internals.
-function reason (err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'token expired'
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim ${err.claim} ${err.reason === 'missing' ? 'missing' : 'invalid'}`
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key with this kid'
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature invalid'
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JOSEError) return `token rejected (${err.code})`
-  return 'token rejected'
+function refusalOf (err: unknown): Error {
+  if (err instanceof joseErrors.JWTExpired) return tokenRefused('expired', 'token expired')
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return tokenRefused('claims', `claim ${err.claim} ${err.reason === 'missing' ? 'missing' : 'invalid'}`)
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return tokenRefused('unknown-key', 'no key with this kid')
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return tokenRefused('signature', 'signature invalid')
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JOSEError) return tokenRefused('rejected', `token rejected (${err.code})`)
+  return tokenRefused('rejected', 'token rejected')
 }

@@ -10,6 +10,10 @@ export const AUTH_ENV = {
   AUTH_JWKS_CACHE_MAX_AGE_MS: { type: 'integer', minimum: 0, default: 600000 },
   AUTH_JWKS_COOLDOWN_MS: { type: 'integer', minimum: 0, default: 30000 },
   AUTH_CLOCK_TOLERANCE_S: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+  // the demo token lives 12 h, so never below that by default; at most 30 days
+  AUTH_MAX_TOKEN_TTL_S: { type: 'integer', minimum: 60, maximum: 2592000, default: 86400 },
+  // refusals of callers without a valid token, per address and minute, before they are refused unheard (429)
+  ANON_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1000000, default: 120 },
   AUTH_TOKEN_CACHE_SIZE: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
   AUTH_TOKEN_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
   GRANTS_FILE: { type: 'string', minLength: 1 },
@@ -25,6 +29,14 @@ export interface AuthConfig {
   jwksCacheMaxAgeMs: number
   jwksCooldownMs: number
   clockToleranceSeconds: number
+  /** The longest a token may live: exp − iat when it has an iat, and exp − now in any case. */
+  maxTokenTtlSeconds: number
+  /**
+   * Failed authentications one caller address (request.ip, so behind TRUST_PROXY) may cause per minute on one
+   * gateway; past it, calls from that address are refused with 429 before any token is checked, except with a
+   * token this gateway has already verified.
+   */
+  anonymousPerMinute: number
   /** Verified tokens remembered (0 = none) and for how long at most (never past exp or the JWKS cache age). */
   tokenCache: { max: number, ttlMs: number }
   /** Clients and grants (JSON or YAML) added to the store at start when not yet registered there. */
@@ -47,6 +59,8 @@ export function readAuth (raw: EnvOf<typeof AUTH_ENV>, { demo }: { demo: boolean
     jwksCacheMaxAgeMs: raw.AUTH_JWKS_CACHE_MAX_AGE_MS,
     jwksCooldownMs: raw.AUTH_JWKS_COOLDOWN_MS,
     clockToleranceSeconds: raw.AUTH_CLOCK_TOLERANCE_S,
+    maxTokenTtlSeconds: raw.AUTH_MAX_TOKEN_TTL_S,
+    anonymousPerMinute: raw.ANON_RATE_LIMIT_PER_MINUTE,
     tokenCache: { max: raw.AUTH_TOKEN_CACHE_SIZE, ttlMs: raw.AUTH_TOKEN_CACHE_TTL_MS },
     ...(raw.GRANTS_FILE === undefined ? {} : { grantsFile: raw.GRANTS_FILE }),
     grantsCacheTtlMs: raw.GRANTS_CACHE_TTL_MS

@@ -7,7 +7,7 @@ import { AUDIENCE, ISSUER, jwksOf, signingKeys, signTestToken } from '../support
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 t.test('a verified token is remembered; a refusal is not', async (t) => {
-  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, jwks: { keys: jwksOf(await signingKeys()) }, cache: { max: 100, ttlMs: 60_000 } })
+  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, maxTokenTtlSeconds: 86400, jwks: { keys: jwksOf(await signingKeys()) }, cache: { max: 100, ttlMs: 60_000 } })
   for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
     const token = await signTestToken({ alg, clientId: `VN.TEST.${alg}` })
     const first = await verifier.verify(token)
@@ -24,7 +24,7 @@ t.test('a verified token is remembered; a refusal is not', async (t) => {
 })
 
 t.test('a remembered token is never accepted past its exp', async (t) => {
-  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, jwks: { keys: jwksOf(await signingKeys()) }, cache: { max: 100, ttlMs: 60_000 } })
+  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, maxTokenTtlSeconds: 86400, jwks: { keys: jwksOf(await signingKeys()) }, cache: { max: 100, ttlMs: 60_000 } })
   const token = await signTestToken({ ttlSeconds: 1 })
   await verifier.verify(token)
   await verifier.verify(token)
@@ -39,7 +39,7 @@ t.test('with a remote JWKS, a token is remembered no longer than the key set is'
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => server.close(resolve)))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`
-  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, jwks: { url, cacheMaxAgeMs: 200, cooldownMs: 0 }, cache: { max: 100, ttlMs: 60_000 } })
+  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, maxTokenTtlSeconds: 86400, jwks: { url, cacheMaxAgeMs: 200, cooldownMs: 0 }, cache: { max: 100, ttlMs: 60_000 } })
   const token = await signTestToken()
   await verifier.verify(token)
   await verifier.verify(token)
@@ -49,7 +49,7 @@ t.test('with a remote JWKS, a token is remembered no longer than the key set is'
 })
 
 t.test('size 0 turns the cache off', async (t) => {
-  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, jwks: { keys: jwksOf(await signingKeys()) }, cache: { max: 0, ttlMs: 60_000 } })
+  const verifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0, maxTokenTtlSeconds: 86400, jwks: { keys: jwksOf(await signingKeys()) }, cache: { max: 0, ttlMs: 60_000 } })
   const token = await signTestToken()
   await verifier.verify(token)
   await verifier.verify(token)

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AuditEntry } from '../../audit/record.js'
+import { createRefusalSummaries, type RefusalSummaries } from '../../audit/refusal-summaries.js'
 import { createAuditWriter } from '../../audit/writer.js'
 import { PROBLEM_KINDS } from '../../errors.js'
 import { officialIdOf, statedPurpose } from './auth.js'
@@ -66,14 +68,56 @@ function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
   }
 }
 
+/**
+ * The exchange's own audit id (X-Request-Id is the caller's and may repeat), told to the caller as X-Audit-Id so a
+ * complaint can name the exact record.
+ */
+function withAuditId (entry: AuditEntry, reply: FastifyReply): AuditEntry {
+  const auditId = randomUUID()
+  reply.header('x-audit-id', auditId)
+  return { ...entry, auditId }
+}
+
+const SUMMARY_WINDOW_MS = 60_000
+
+/**
+ * A refusal of a caller no token identified (a 401, the anonymous 429, load shedding before authentication):
+ * counted into the minute's summary for its address, route, status and reason — true — unless it is the first
+ * of its kind in the window, which is recorded on its own like any call. Identified clients are never summarised.
+ */
+function countedInSummary (request: FastifyRequest, reply: FastifyReply, summaries: RefusalSummaries): boolean {
+  if (request.verifiedClientId !== undefined || reply.statusCode < 400) return false
+  const config = request.routeOptions.config
+  return summaries.note({
+    address: request.ip,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
+    service: config.service ?? null,
+    upstream: config.upstream ?? null,
+    status: reply.statusCode,
+    reason: request.authRefusal ?? `status-${reply.statusCode}`,
+    requestId: request.id
+  }) === 'counted'
+}
+
 export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
   const writer = createAuditWriter(app.store, { maxBatch, onCommit: app.metrics?.observeAuditCommit })
-  // Records still waiting when the server closes are written before the store closes.
-  app.addHook('onClose', async () => { await writer.drain() })
+  const summaries = createRefusalSummaries({ write: async (entries) => { await Promise.all(entries.map(async (entry) => { await writer.append(entry) })) } })
+  const flushSummaries = async (): Promise<void> => {
+    // a failed write keeps its counts for the next flush; on close they are logged, never silently lost
+    await summaries.flush().catch((err: Error) => { app.log.error({ err: err.message }, 'audit refusal summaries not committed') })
+  }
+  const summaryTimer = setInterval(() => { void flushSummaries() }, SUMMARY_WINDOW_MS).unref()
+  // Summaries, then records still waiting when the server closes, are written before the store closes.
+  app.addHook('onClose', async () => {
+    clearInterval(summaryTimer)
+    await flushSummaries()
+    await writer.drain()
+  })
   if (!enabled) return
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!isAudited(request)) return payload
+    if (!isAudited(request) || countedInSummary(request, reply, summaries)) return payload
     if (undisclosed(request, reply)) {
       // a bug, caught before it leaks: personal data must pass the disclosure step (fields, rows, subjects)
       request.log.error({ route: request.routeOptions.url }, 'personal-data answer did not pass the disclosure step')
@@ -81,7 +125,7 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
       payload = JSON.stringify(problemFor(request, PROBLEM_KINDS.GW_ERR_INTERNAL, 'Internal error'))
     }
     try {
-      await writer.append(entryOf(request, reply))
+      await writer.append(withAuditId(entryOf(request, reply), reply))
       return payload
     } catch (err) {
       request.log.error({ err: (err as Error).message, status: reply.statusCode }, 'audit record not committed')

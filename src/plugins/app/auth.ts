@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
+import { textOfUtf8Header } from '../../../adapters/shared/call.js'
 import type { AuthConfig } from '../../config/auth.js'
-import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, UnauthorizedError, validationError } from '../../errors.js'
+import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, rateLimitedError, validationError } from '../../errors.js'
 import type { Client, ClientGrant } from '../../auth/grants.js'
-import { createTokenVerifier, type TokenVerifier } from '../../auth/token-verifier.js'
+import { createAnonymousLimit } from '../../auth/anonymous-limit.js'
+import { createTokenVerifier, tokenRefused, type TokenVerifier } from '../../auth/token-verifier.js'
 
 /**
  * Authentication and authorisation, before the body is even read: bearer JWT → registered active client →
@@ -39,16 +41,39 @@ declare module 'fastify' {
     caller?: Caller
     /** The client whose token verified, even when the call is then refused (for the audit). */
     verifiedClientId?: string
+    /** Why a caller was refused before any token verified (a TokenRefusal word, or anonymous-rate-limited). */
+    authRefusal?: string
   }
 }
 
 export const PURPOSE_HEADER = /^([A-Z][A-Z0-9_]{1,31})(?::([\p{L}\p{N}._/-]{1,128}))?$/u
-const OFFICIAL_ID = /^[\p{L}\p{N}._@-]{1,64}$/u
+// Unicode letters (with the accents NFC could not fold into them), digits and . @ _ -
+const OFFICIAL_ID = /^(?:\p{L}\p{M}*|[\p{N}._@-])+$/u
+export const OFFICIAL_ID_MAX_CHARACTERS = 64
+export const OFFICIAL_ID_RULE = `must be sent once, as UTF-8, and hold 1–${OFFICIAL_ID_MAX_CHARACTERS} Unicode letters, digits or . @ _ - (e.g. cán.bộ@xã)`
+
+/**
+ * X-User-Id as the official's system wrote it: absent, an id (UTF-8 decoded from the header's bytes, NFC), or the
+ * reason it is refused. A repeated header counts as malformed: Node would fold the two into one "a, b".
+ */
+export function readOfficialId (request: FastifyRequest): { id: string | undefined } | { problem: string } {
+  const raw = request.raw.rawHeaders
+  let sent = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'x-user-id') sent++
+  const header = request.headers['x-user-id']
+  if (sent === 0 && header === undefined) return { id: undefined }
+  if (sent > 1 || typeof header !== 'string') return { problem: `${OFFICIAL_ID_RULE}; it was sent ${sent} times` }
+  const text = textOfUtf8Header(header)
+  if (text === undefined) return { problem: `${OFFICIAL_ID_RULE}; its bytes are not UTF-8` }
+  const id = text.normalize('NFC')
+  if ([...id].length > OFFICIAL_ID_MAX_CHARACTERS || !OFFICIAL_ID.test(id)) return { problem: OFFICIAL_ID_RULE }
+  return { id }
+}
 
 /** The official acting inside the client system (X-User-Id), when the header is well-formed. */
 export function officialIdOf (request: FastifyRequest): string | undefined {
-  const official = request.headers['x-user-id']
-  return typeof official === 'string' && OFFICIAL_ID.test(official) ? official : undefined
+  const official = readOfficialId(request)
+  return 'id' in official ? official.id : undefined
 }
 
 /** The purpose the caller stated, whether or not it is granted; undefined when absent or malformed. */
@@ -62,11 +87,13 @@ export function statedPurpose (request: FastifyRequest): Purpose | undefined {
 
 function bearerToken (request: FastifyRequest): string {
   const header = request.headers.authorization
-  if (header === undefined) throw new UnauthorizedError('no Authorization header')
+  if (header === undefined) throw tokenRefused('no-credentials', 'no Authorization header')
   const match = /^Bearer ([^\s]+)$/i.exec(header)
-  if (match === null) throw new UnauthorizedError('Authorization is not "Bearer <token>"')
+  if (match === null) throw tokenRefused('not-bearer', 'Authorization is not "Bearer <token>"')
   return match[1] as string
 }
+
+const ANONYMOUS_LIMITED = 'anonymous-rate-limited'
 
 function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant): Purpose {
   const header = request.headers['x-purpose']
@@ -90,19 +117,45 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
     issuer: config.issuer,
     audience: config.audience,
     clockToleranceSeconds: config.clockToleranceSeconds,
+    maxTokenTtlSeconds: config.maxTokenTtlSeconds,
     cache: config.tokenCache,
     jwks: keys !== undefined
       ? { keys }
       : { url: config.jwksUrl ?? '', cacheMaxAgeMs: config.jwksCacheMaxAgeMs, cooldownMs: config.jwksCooldownMs }
   })
+  const anonymous = createAnonymousLimit({ perMinute: config.anonymousPerMinute })
   app.decorateRequest('caller', undefined)
   app.decorateRequest('verifiedClientId', undefined)
+  app.decorateRequest('authRefusal', undefined)
+
+  /**
+   * The token, verified — unless this address has used up its failed authentications of the minute: then it is
+   * refused before any work, except for a token this gateway has already verified (a client sharing the address
+   * with the flood keeps working; a cache lookup, no crypto).
+   */
+  async function verifiedToken (request: FastifyRequest): Promise<Awaited<ReturnType<TokenVerifier['verify']>>> {
+    const retryAfter = anonymous.retryAfter(request.ip)
+    if (retryAfter !== undefined) {
+      const given = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '')?.[1]
+      if (given === undefined || !verifier.remembers(given)) {
+        request.authRefusal = ANONYMOUS_LIMITED
+        throw rateLimitedError(config.anonymousPerMinute, 60, 'failed authentications from this address', retryAfter)
+      }
+    }
+    try {
+      return await verifier.verify(bearerToken(request))
+    } catch (err) {
+      anonymous.failed(request.ip)
+      request.authRefusal = (err as { reason?: string }).reason ?? 'rejected'
+      throw err
+    }
+  }
 
   app.addHook('onRequest', async (request) => {
     const { service, authenticated, admin } = request.routeOptions.config
     if (service === undefined && authenticated !== true && admin !== true) return
 
-    const token = await verifier.verify(bearerToken(request))
+    const token = await verifiedToken(request)
     request.verifiedClientId = token.clientId
     const client = await app.clients.findClient(token.clientId)
     if (client === undefined || client.status !== 'active') {
@@ -120,5 +173,15 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
       if (app.services.isPersonalData(service)) caller.purpose = purposeOf(request, service, grant)
     }
     request.caller = caller
+  })
+
+  // Never a call that loses who acted: on the routes that take X-User-Id (personal data), a malformed one is refused,
+  // not dropped — with the header's other checks (after authentication and the body, like any schema check), and
+  // audited with the client.
+  app.addHook('preValidation', async (request) => {
+    const headers = request.routeOptions.schema?.headers as { properties?: Record<string, unknown> } | undefined
+    if (request.caller === undefined || headers?.properties?.['x-user-id'] === undefined) return
+    const official = readOfficialId(request)
+    if ('problem' in official) throw validationError([{ in: 'headers', pointer: '/x-user-id', detail: official.problem }])
   })
 }, { name: 'auth', dependencies: ['problem-details', 'clients', 'service-catalogue'] })

@@ -11,7 +11,16 @@ export const personalDataHeaders = {
       description: 'Purpose of use from your grant, optionally with a reference: `TTHC` or `TTHC:000.00.20.H23-230223-0001`.',
       maxLength: 161
     },
-    'x-user-id': { type: 'string', description: 'The official acting inside the calling system (recorded in audit).', maxLength: 64 }
+    'x-user-id': {
+      type: 'string',
+      description: 'The official acting inside the calling system, recorded in the audit and passed to the upstream: ' +
+        '1–64 Unicode letters (accents included), digits and `. @ _ -`, sent once, as UTF-8 (e.g. `cán.bộ@xã`), ' +
+        'recorded in Unicode NFC. Anything else — a space, a comma, two X-User-Id headers, bytes that are not UTF-8 — ' +
+        'is a 400 `validation` problem naming this header. Required by no route, but never dropped when sent.',
+      // the header's bytes: 64 characters of up to 4 UTF-8 bytes each
+      minLength: 1,
+      maxLength: 256
+    }
   },
   required: ['x-purpose']
 }
