@@ -25,7 +25,7 @@ const BEARER_DESCRIPTION = [
   `- **Algorithms**: only ${ALLOWED_ALGORITHMS.join(', ')}, from an allow list checked before the signature; \`none\`, HMAC (HS*) and any other \`alg\` are refused. No \`crit\` header parameters.`,
   '- **Keys**: by `kid` (required) from the identity provider\'s JWKS (a fixed key set in demo mode); never from the token itself (`jwk`, `jku`, `x5u` are ignored).',
   '- **Claims**: `iss` and `aud` must equal the configured issuer and audience; `exp` and `sub` are required (`sub` = the registered client id); `nbf` is honoured; `scope` lists the granted services (and `admin` for administration). Clock tolerance is small and configured.',
-  '- **Lifetime**: keep tokens short-lived — minutes, at most one hour from `iat`; an expired token is a 401.',
+  '- **Lifetime**: keep tokens short-lived (minutes to hours). The gateway refuses (401) an expired token and one that lives longer than `AUTH_MAX_TOKEN_TTL_S` (default 24 h): `exp − iat` when `iat` is present, `exp − now` always.',
   'In demo mode, `npm run token` prints one.'
 ].join('\n')
 
