@@ -115,7 +115,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(responseCache, { config: config.cache })
   await app.register(serviceCatalogue)
   // the one step every answer passes through: the grant's rows and fields, and the data subjects for the audit
-  await app.register(disclosure)
+  await app.register(disclosure, config.sector.cursorSecret === undefined ? {} : { cursorSecret: config.sector.cursorSecret })
   // in demo mode the sync worker runs here too; in production `npm run worker` runs it apart
   await app.register(syncs, { config: config.syncs, ...(config.redis.target === undefined ? {} : { redis: config.redis.target }), worker: config.syncs.embeddedWorker })
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { ClientGrant } from '../auth/grants.js'
 import { FilterNotGrantedError, SubjectRequiredError, UpstreamError } from '../errors.js'
+import { cursorSeal } from './sealed-cursors.js'
 import { DEFAULT_KEY_FIELDS, type ServiceDefinition, type ServiceFilter, type ServiceRegistry } from '../services.js'
 
 /**
@@ -35,6 +36,10 @@ export interface Disclosure {
   records<T extends object> (request: FastifyRequest, records: readonly T[], asked?: Iterable<unknown>): Array<Partial<T>>
   /** An answer that is not a record (e.g. a verification), recorded with the subjects it concerns. */
   answer<T> (request: FastifyRequest, answer: T, subjects: Iterable<unknown>): T
+  /** An upstream's page cursor as the caller may see it: sealed, bound to the caller (privacy/sealed-cursors.ts). */
+  sealCursor (request: FastifyRequest, upstreamCursor: string): string
+  /** The upstream's cursor inside a sealed one; 400 at `cursor` when it is not one sealed for this caller. */
+  openCursor (request: FastifyRequest, token: string): string
 }
 
 function serviceOf (request: FastifyRequest): string {
@@ -57,7 +62,8 @@ function valueOf (filter: ServiceFilter, record: object): unknown {
   return filter.valueOf === undefined ? (record as Record<string, unknown>)[filter.field] : filter.valueOf(record)
 }
 
-export function createDisclosure (services: ServiceRegistry): Disclosure {
+export function createDisclosure (services: ServiceRegistry, options: { cursorSecret?: string } = {}): Disclosure {
+  const cursors = cursorSeal(options.cursorSecret)
   function fixedFilters (definition: ServiceDefinition | undefined, grant: ClientGrant | undefined): Array<[ServiceFilter, string]> {
     return Object.entries(grant?.rows?.match ?? {}).map(([name, value]) => {
       const filter = definition?.filters?.find((candidate) => candidate.name === name && candidate.matchable === true)
@@ -116,6 +122,9 @@ export function createDisclosure (services: ServiceRegistry): Disclosure {
       recordSubjects(request, subjects)
       request.disclosed = true
       return answer
-    }
+    },
+
+    sealCursor: (request, upstreamCursor) => cursors.seal(upstreamCursor, request.caller?.clientId ?? ''),
+    openCursor: (request, token) => cursors.open(token, request.caller?.clientId ?? '')
   }
 }

@@ -160,3 +160,21 @@ t.test('#4 verify: no per-field detail unless granted, and a per-subject limit',
   const fine = await call('citizens.verify', 'POST', '/api/v1/citizens/verify', { payload: { personalId: another.personalId, fullName: another.fullName, dateOfBirth: another.dateOfBirth } })
   t.same(fine.json(), { match: true, mismatches: [] }, 'another person is unaffected')
 })
+
+t.test('#1 a page cursor tells nothing the grant hides, and serves only the client it was issued to', async (t) => {
+  await grant('dossiers.read', { purposes: ['TTHC'], fields: ['status'] })
+  const first = await call('dossiers.read', 'GET', '/api/v1/dossiers', { query: { limit: '2' } })
+  t.equal(first.statusCode, 200)
+  const cursor: string = first.json().nextCursor
+  const decoded = Buffer.from(cursor, 'base64url').toString('latin1')
+  t.notMatch(decoded, /[0-9]{8}/, 'no reception time readable in the cursor (the upstream\'s holds it in clear)')
+  const next = await call('dossiers.read', 'GET', '/api/v1/dossiers', { query: { limit: '2', cursor } })
+  t.equal(next.statusCode, 200)
+  t.notSame(next.json().items, first.json().items, 'the cursor still pages')
+
+  const stranger = await gateway.app.inject({ method: 'GET', url: '/api/v1/dossiers', query: { limit: '2', cursor }, headers: await gateway.headers({ clientId: 'VN.TEST.MOTCUA', scopes: ['dossiers.read'] }) })
+  t.equal(stranger.statusCode, 400, 'another client cannot use it')
+  t.equal(stranger.json().errors[0].pointer, '/cursor')
+  const tampered = `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'AB' : 'AA'}`
+  t.equal((await call('dossiers.read', 'GET', '/api/v1/dossiers', { query: { limit: '2', cursor: tampered } })).statusCode, 400, 'nor an altered one')
+})

@@ -8,8 +8,9 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function disclosure (app) {
+/** `cursorSecret`: shared by the gateways behind one balancer, so each opens the cursors the others sealed. */
+export default fp<{ cursorSecret?: string }>(async function disclosure (app, { cursorSecret }) {
   app.decorateRequest('dataSubjects', null)
   app.decorateRequest('disclosed', false)
-  app.decorate('disclosure', createDisclosure(app.services))
+  app.decorate('disclosure', createDisclosure(app.services, cursorSecret === undefined ? {} : { cursorSecret }))
 }, { name: 'disclosure', dependencies: ['service-catalogue'] })

@@ -91,10 +91,12 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       ...(receivingAgencyCode === undefined ? {} : { receivingAgencyCode }),
       ...(from === undefined ? {} : { from }),
       ...(to === undefined ? {} : { to }),
-      ...(cursor === undefined ? {} : { cursor })
+      // the upstream's cursor holds the last dossier's reception time: the caller only sees it sealed
+      ...(cursor === undefined ? {} : { cursor: app.disclosure.openCursor(request, cursor) })
     }, callContext(request))
     // asking for a person's dossiers is an access to that person's data, even when there are none
-    return { ...page, items: app.disclosure.records(request, page.items, [personalId]) }
+    const items = app.disclosure.records(request, page.items, [personalId])
+    return page.nextCursor === undefined ? { items } : { items, nextCursor: app.disclosure.sealCursor(request, page.nextCursor) }
   })
 
   app.post<{ Params: { dossierCode: string }, Body: { status: DossierStatus, note?: string, expectedSequence?: number } }>('/dossiers/:dossierCode/status', {
