@@ -29,7 +29,7 @@ export interface Disclosure {
    * the grant allows it, plus the filters the grant fixes (`rows.match`). Refuses (403) anything else, and a list
    * without its subject when the grant requires one. Returns the query to send upstream.
    */
-  listQuery<Q extends Query> (request: FastifyRequest, given: Q): Q
+  listQuery<Q extends object> (request: FastifyRequest, given: Q): Q
   /** Whether one record is within the grant's rows (a single read outside them answers 404, like a missing one). */
   reachable (request: FastifyRequest, record: object): boolean
   /** The records reduced to the grant's fields, their data subjects recorded; `asked` are subjects the caller named. */
@@ -79,7 +79,8 @@ export function createDisclosure (services: ServiceRegistry, options: { cursorSe
   }
 
   return {
-    listQuery (request, given) {
+    listQuery (request, asked) {
+      const given = asked as Query
       const service = serviceOf(request)
       const definition = services.get(service)
       const grant = request.caller?.grant
@@ -102,7 +103,7 @@ export function createDisclosure (services: ServiceRegistry, options: { cursorSe
         }
         query[filter.name] = value
       }
-      return query as typeof given
+      return query as typeof asked
     },
 
     reachable,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { IllegalTransitionError, SequenceMismatchError, type Dossier, type DossierStatus } from '../../../../adapters/procedures/port.js'
+import { IllegalTransitionError, SequenceMismatchError, type Dossier, type DossierQuery, type DossierStatus } from '../../../../adapters/procedures/port.js'
 import { conflictError, NotFoundError, PROBLEM_KINDS } from '../../../errors.js'
 import { problemFor, readdressed, type Problem } from '../../../plugins/app/problem-details.js'
 import { problemResponses } from '../../support/problems.js'
@@ -8,16 +8,6 @@ import { callContext } from '../../support/call-context.js'
 import { CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../support/schemas.js'
 
 /** Dossiers of the one-stop system. They name their applicant, so they are personal data: purpose, fields, audit. */
-
-type DossierListQuery = {
-  personalId?: string
-  status?: DossierStatus
-  receivingAgencyCode?: string
-  from?: string
-  to?: string
-  cursor?: string
-  limit: number
-}
 
 const STATUS_ROUTE = 'POST /api/v1/dossiers/:dossierCode/status'
 // one format rather than anyOf[date, date-time], so a bad value is one error, not three;
@@ -58,7 +48,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     return app.disclosure.records(request, [dossier])[0]
   })
 
-  app.get<{ Querystring: DossierListQuery }>('/dossiers', {
+  app.get<{ Querystring: DossierQuery }>('/dossiers', {
     config: { service: 'dossiers.read', upstream: 'procedures' },
     schema: {
       security: SECURITY,
