@@ -20,7 +20,7 @@ export function grantProblems (services: ServiceRegistry, grant: ClientGrant): G
   for (const name of Object.keys(grant.rows?.match ?? {})) {
     if (!filters.some((filter) => filter.name === name && filter.matchable === true)) {
       const matchable = filters.filter((filter) => filter.matchable === true).map((filter) => filter.name)
-      problems.push({ pointer: `/rows/match/${name}`, detail: `is not an equality filter of ${grant.service} (${matchable.length === 0 ? 'it has none' : matchable.join(', ')})` })
+      problems.push({ pointer: `/rows/match/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`, detail: `is not an equality filter of ${grant.service} (${matchable.length === 0 ? 'it has none' : matchable.join(', ')})` })
     }
   }
   if (grant.mismatchDetail === true && grant.service !== 'citizens.verify') {

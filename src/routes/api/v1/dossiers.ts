@@ -63,7 +63,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
         properties: {
           personalId: { $ref: 'PersonalId#' },
           status: { $ref: 'DossierStatus#' },
-          receivingAgencyCode: { type: 'string', pattern: '^[A-Z0-9.]{1,40}$', description: 'The receiving agency\'s electronic code', examples: ['000.00.20.H23'] },
+          receivingAgencyCode: { type: 'string', pattern: '^[A-Z0-9.]{1,40}$', maxLength: 40, description: 'The receiving agency\'s electronic code', examples: ['000.00.20.H23'] },
           from: { ...DATE_OR_TIME, examples: ['2025-07-01'] },
           to: { ...DATE_OR_TIME, examples: ['2025-12-31T17:00:00+07:00'] },
           cursor: CURSOR,
