@@ -60,11 +60,13 @@ export interface ServiceRegistry {
   get (service: string): ServiceDefinition | undefined
   /** Personal-data services need a purpose, and fail closed when calls cannot be counted. */
   isPersonalData (service: string): boolean
+  /** Whether a grant with these fields (absent list = all fields) discloses `field`: granted, or a key field. */
+  discloses (service: string, fields: readonly string[] | undefined, field: string): boolean
   /** A record reduced to the fields of the grant (absent list = all fields), keeping the service's key fields. */
   filterFields<T extends object> (record: T, fields: readonly string[] | undefined, service: string): Partial<T>
 }
 
-export const DEFAULT_KEY_FIELDS: readonly string[] = ['personalId']
+const DEFAULT_KEY_FIELDS: readonly string[] = ['personalId']
 
 export function serviceRegistry (more: Readonly<Record<string, ServiceDefinition>> = {}): ServiceRegistry {
   const clash = Object.keys(more).find((name) => Object.hasOwn(API_SERVICES, name))
@@ -74,10 +76,14 @@ export function serviceRegistry (more: Readonly<Record<string, ServiceDefinition
     names: [...all.keys()],
     get: (service) => all.get(service),
     isPersonalData: (service) => all.get(service)?.personalData === true,
+    discloses,
     filterFields (record, fields, service) {
       if (fields === undefined) return record
-      const allowed = new Set([...(all.get(service)?.keyFields ?? DEFAULT_KEY_FIELDS), ...fields])
-      return Object.fromEntries(Object.entries(record).filter(([name]) => allowed.has(name))) as Partial<typeof record>
+      return Object.fromEntries(Object.entries(record).filter(([name]) => discloses(service, fields, name))) as Partial<typeof record>
     }
+  }
+
+  function discloses (service: string, fields: readonly string[] | undefined, field: string): boolean {
+    return fields === undefined || fields.includes(field) || (all.get(service)?.keyFields ?? DEFAULT_KEY_FIELDS).includes(field)
   }
 }

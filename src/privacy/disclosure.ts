@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ClientGrant } from '../auth/grants.js'
 import { FilterNotGrantedError, SubjectRequiredError, UpstreamError } from '../errors.js'
 import { cursorSeal } from './sealed-cursors.js'
-import { DEFAULT_KEY_FIELDS, type ServiceDefinition, type ServiceFilter, type ServiceRegistry } from '../services.js'
+import type { ServiceDefinition, ServiceFilter, ServiceRegistry } from '../services.js'
 
 /**
  * The one step every answer passes through (STYLE 12): the grant's row conditions, its fields and the data
@@ -48,14 +48,9 @@ function serviceOf (request: FastifyRequest): string {
   return service
 }
 
-export function recordSubjects (request: FastifyRequest, ids: Iterable<unknown>): void {
+function recordSubjects (request: FastifyRequest, ids: Iterable<unknown>): void {
   request.dataSubjects ??= []
   for (const id of ids) if (typeof id === 'string' && PERSONAL_ID.test(id)) request.dataSubjects.push(id)
-}
-
-function isDisclosed (definition: ServiceDefinition | undefined, grant: ClientGrant | undefined, field: string): boolean {
-  if (grant?.fields === undefined) return true
-  return grant.fields.includes(field) || (definition?.keyFields ?? DEFAULT_KEY_FIELDS).includes(field)
 }
 
 function valueOf (filter: ServiceFilter, record: object): unknown {
@@ -92,13 +87,13 @@ export function createDisclosure (services: ServiceRegistry, options: { cursorSe
       const query: Record<string, unknown> = { ...given }
       for (const filter of filters) {
         if (given[filter.name] === undefined) continue
-        if (isDisclosed(definition, grant, filter.field)) continue
+        if (services.discloses(service, grant?.fields, filter.field)) continue
         if (filter.subject === true && grant?.rows?.subject !== undefined) continue
         throw new FilterNotGrantedError(`Filter \`${filter.name}\` reads \`${filter.field}\`, which your grant of ${service} does not disclose`)
       }
       for (const [filter, value] of fixedFilters(definition, grant)) {
-        const asked = given[filter.name]
-        if (asked !== undefined && String(asked) !== value) {
+        const requested = given[filter.name]
+        if (requested !== undefined && String(requested) !== value) {
           throw new FilterNotGrantedError(`Filter \`${filter.name}\` is fixed by your grant of ${service}`)
         }
         query[filter.name] = value
