@@ -8,6 +8,7 @@ import { GENESIS_HASH, type AuditEntry, type AuditRecord } from '../../src/audit
 import { createAuditWriter } from '../../src/audit/writer.js'
 import { openDb, type Db } from '../../src/store/db.js'
 import { migrate, MIGRATIONS_DIR, readMigrations } from '../../src/store/migrate.js'
+import { auditEntry } from '../support/audit-entries.js'
 import { buildTestGateway } from '../support/gateway.js'
 import { signTestToken } from '../support/identity.js'
 import { postgresSchema } from '../support/store.js'
@@ -20,23 +21,9 @@ import { storeDrivers } from '../store/store-drivers.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+/** Entries of one request id reused, as a careless caller sends them. */
 function entry (n: number, auditId?: string): AuditEntry {
-  return {
-    recordedAt: new Date(Date.UTC(2025, 6, 1, 0, 0, 0, n)).toISOString(),
-    requestId: 'the-same-request-id',
-    clientId: 'VN.TEST.FULL',
-    officialId: null,
-    service: 'citizens.read',
-    method: 'GET',
-    route: '/api/v1/citizens/:personalId',
-    purpose: 'TTHC',
-    purposeReference: null,
-    subjects: ['025090000001'],
-    status: 200,
-    upstream: 'population',
-    latencyMs: 1.5 + n,
-    ...(auditId === undefined ? {} : { auditId })
-  }
+  return auditEntry(n, { requestId: 'the-same-request-id', ...(auditId === undefined ? {} : { auditId }) })
 }
 
 /** A store of its own with no migration applied yet. */

@@ -1,28 +1,10 @@
 import t from 'tap'
 import { verifyChain } from '../../src/audit/reader.js'
-import { chainHash, type AuditEntry } from '../../src/audit/record.js'
+import { chainHash } from '../../src/audit/record.js'
 import { createAuditWriter } from '../../src/audit/writer.js'
 import type { Db } from '../../src/store/db.js'
+import { auditEntry as entry } from '../support/audit-entries.js'
 import { storeDrivers } from '../store/store-drivers.js'
-
-function entry (n: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
-  return {
-    recordedAt: new Date(Date.UTC(2025, 6, 1, 0, 0, 0, n)).toISOString(),
-    requestId: `chain-${n}`,
-    clientId: 'VN.TEST.FULL',
-    officialId: n % 2 === 0 ? 'canbo.01' : null,
-    service: 'citizens.read',
-    method: 'GET',
-    route: '/api/v1/citizens/:personalId',
-    purpose: 'TTHC',
-    purposeReference: null,
-    subjects: ['025090000001'],
-    status: 200,
-    upstream: 'population',
-    latencyMs: 1.234 + n,
-    ...overrides
-  }
-}
 
 /** Counts the statements a store runs, to see group commit at work. */
 function counting (db: Db): { db: Db, statements: () => number } {
