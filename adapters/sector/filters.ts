@@ -37,7 +37,7 @@ export interface FilterChecker {
 }
 
 export function filterChecker (declaration: DatasetDeclaration): FilterChecker {
-  // a caller's dates are bounded like every request's (src/domain/calendar.ts); records are not
+  // a caller's dates are bounded like every request's (domain/calendar.ts); records are not
   const ajv = calendarFormats(sectorAjv({ coerceTypes: true }))
   const validators = new Map<string, { filter: FilterDeclaration, validate: ValidateFunction }>()
   for (const filter of declaration.filters) {

@@ -25,6 +25,8 @@ export interface RefusalSummaries {
   note (refusal: UnidentifiedRefusal): 'record' | 'counted'
   /** Writes a summary of every refusal counted so far; counts whose write fails are kept for the next flush. */
   flush (): Promise<void>
+  /** The counts not yet written (after a failed flush): what is logged when the gateway closes without its store. */
+  pending (): Array<{ address: string, method: string, route: string, status: number, reason: string, count: number }>
 }
 
 export interface RefusalSummaryOptions {
@@ -104,6 +106,10 @@ export function createRefusalSummaries (options: RefusalSummaryOptions): Refusal
         }
         throw err
       }
+    },
+    pending () {
+      return [...tallies.values()].filter((tally) => tally.count > 0).map(({ refusal, count }) =>
+        ({ address: refusal.address, method: refusal.method, route: refusal.route, status: refusal.status, reason: refusal.reason, count }))
     }
   }
 }

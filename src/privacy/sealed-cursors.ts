@@ -1,11 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto'
 import { validationError } from '../errors.js'
 
 /**
  * Page cursors of upstreams the gateway passes through are sealed (AES-256-GCM) before they reach a client. An
  * upstream's cursor says where the last page ended — the one-stop system's holds the last dossier's reception
  * time — which a grant may hide: sorting must not disclose what filtering may not. The seal also binds a cursor
- * to the client it was issued to. Gateways behind one load balancer share the secret; without one, each gateway
+ * to the client it was issued to. The IV is derived from the client and the cursor (as in SIV), so one page's
+ * cursor is the same text each time it is given out — a kept answer replays byte for byte. Gateways behind one load balancer share the secret; without one, each gateway
  * makes its own and its cursors die with it.
  */
 
@@ -23,10 +24,13 @@ const refused = (): Error => validationError([{ in: 'query', pointer: '/cursor',
 
 export function cursorSeal (secret?: string): CursorSeal {
   // a key of its own, derived from the shared secret, so no other use of that secret meets this one
-  const key = secret === undefined ? randomBytes(32) : createHash('sha256').update('lgsp upstream cursors\n').update(secret).digest()
+  const root = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8')
+  const derive = (label: string): Buffer => createHash('sha256').update(`lgsp upstream cursors: ${label}\n`).update(root).digest()
+  const key = derive('encryption')
+  const ivKey = derive('iv')
   return {
     seal (upstreamCursor, clientId) {
-      const iv = randomBytes(IV_BYTES)
+      const iv = createHmac('sha256', ivKey).update(clientId).update('\u0000').update(upstreamCursor).digest().subarray(0, IV_BYTES)
       const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(clientId, 'utf8'))
       const sealed = Buffer.concat([iv, cipher.update(upstreamCursor, 'utf8'), cipher.final(), cipher.getAuthTag()])
       return sealed.toString('base64url')

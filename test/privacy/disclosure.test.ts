@@ -178,3 +178,15 @@ t.test('#1 a page cursor tells nothing the grant hides, and serves only the clie
   const tampered = `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'AB' : 'AA'}`
   t.equal((await call('dossiers.read', 'GET', '/api/v1/dossiers', { query: { limit: '2', cursor: tampered } })).statusCode, 400, 'nor an altered one')
 })
+
+t.test('#1 a sector list\'s cursor is sealed too (a REST source\'s holds its upstream\'s own page token)', async (t) => {
+  await grant(LAND, { purposes: ['TTHC'], fields: ['areaM2'] })
+  const first = await call(LAND, 'GET', '/api/v1/sectors/land/parcels', { query: { limit: '2' } })
+  const cursor: string = first.json().nextCursor
+  t.notMatch(Buffer.from(cursor, 'base64url').toString('latin1'), /"p"/, 'no position readable in the cursor')
+  const again = await call(LAND, 'GET', '/api/v1/sectors/land/parcels', { query: { limit: '2' } })
+  t.equal(again.json().nextCursor, cursor, 'the same page gives the same cursor (a kept answer replays exactly)')
+  const next = await call(LAND, 'GET', '/api/v1/sectors/land/parcels', { query: { limit: '2', cursor } })
+  t.equal(next.statusCode, 200)
+  t.notSame(next.json().items, first.json().items, 'it still pages')
+})

@@ -7,7 +7,7 @@ import { buildTestGateway } from '../support/gateway.js'
 import { signTestToken, TEST_CLIENTS } from '../support/identity.js'
 
 /**
- * Dates a caller gives are bounded to the years 1900–2100 (src/domain/calendar.ts): outside them a date is a
+ * Dates a caller gives are bounded to the years 1900–2100 (domain/calendar.ts): outside them a date is a
  * 400 naming the field, never a 500 from the database or a 502 blamed on an upstream.
  */
 

@@ -112,6 +112,8 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
   app.addHook('onClose', async () => {
     clearInterval(summaryTimer)
     await flushSummaries()
+    const unwritten = summaries.pending()
+    if (unwritten.length > 0) app.log.error({ refusals: unwritten }, 'audit refusal summaries not committed before close: their counts')
     await writer.drain()
   })
   if (!enabled) return

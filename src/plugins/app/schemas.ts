@@ -5,7 +5,7 @@ import { readSchemas } from '../../schemas/read.js'
 import { calendarFormats } from '../../../domain/calendar.js'
 
 /**
- * Ajv plugin: formats carrying domain rules, so a bad personal id or a date outside 1900–2100 (src/domain/calendar.ts)
+ * Ajv plugin: formats carrying domain rules, so a bad personal id or a date outside 1900–2100 (domain/calendar.ts)
  * fails as ordinary validation with a pointer. Replaces ajv-formats' `date` and `date-time`: add it after them.
  */
 export function domainFormats (ajv: Ajv): Ajv {

@@ -83,12 +83,15 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
       response: { 200: { description: 'A page of records', ...(cached ? { headers: cacheHeaders() } : {}), $ref: `${pageSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
     }
   }, async (request, reply) => {
-    const { cursor, limit, ...filters } = app.disclosure.listQuery(request, request.query)
+    const { cursor: sealed, limit, ...filters } = app.disclosure.listQuery(request, request.query)
+    // a REST source's cursor may carry its upstream's own page token: the caller only sees it sealed
+    const cursor = sealed === undefined ? undefined : app.disclosure.openCursor(request, sealed)
     const page = await answer(reply, 'list', { ...filters, cursor, limit },
       async () => await app.sector.listRecords(declaration, { limit, filters, ...(cursor === undefined ? {} : { cursor }) }, callContext(request)))
     // searching by a person is an access to that person's data, even when nothing is found
     const asked = subjectField === undefined ? undefined : declaration.filters.find((filter) => filter.field === subjectField && filter.operator === 'eq')
-    return { ...page, items: app.disclosure.records(request, page.items, asked === undefined ? [] : [filters[asked.name]]) }
+    const items = app.disclosure.records(request, page.items, asked === undefined ? [] : [filters[asked.name]])
+    return page.nextCursor === undefined ? { items } : { items, nextCursor: app.disclosure.sealCursor(request, page.nextCursor) }
   })
 }
 
