@@ -70,6 +70,18 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
     skipOnError: false
   })
   const check = app.createRateLimit()
+  type Limiter = typeof check
+
+  /** A counter's verdict; when Redis cannot count, a 503 where `failClosed` (personal data), else no limit (undefined). */
+  async function counted (request: FastifyRequest, limiter: Limiter, failClosed: boolean): Promise<Awaited<ReturnType<Limiter>> | undefined> {
+    try {
+      return await limiter(request)
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
+      if (failClosed) throw new RateLimitUnavailableError()
+      return undefined
+    }
+  }
 
   // registered before the routes: every counted route documents its limit (OpenAPI, API4:2023)
   app.addHook('onRoute', documentLimits)
@@ -84,28 +96,15 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
   })
   app.decorate('countSubjectVerification', async (request: FastifyRequest, personalId: string) => {
     subjectKeys.set(request, createHash('sha256').update(personalId).digest('base64url').slice(0, 22))
-    let result
-    try {
-      result = await checkSubject(request)
-    } catch (err) {
-      request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
-      throw new RateLimitUnavailableError()
-    }
-    if (!result.isAllowed && result.isExceeded) throw verifyAttemptsError(attempts, windowSeconds, Math.max(1, result.ttlInSeconds))
+    const result = await counted(request, checkSubject, true)
+    if (result !== undefined && !result.isAllowed && result.isExceeded) throw verifyAttemptsError(attempts, windowSeconds, Math.max(1, result.ttlInSeconds))
   })
 
   app.addHook('onRequest', async (request, reply) => {
     const service = bucketOf(request.routeOptions.config)
     if (service === undefined || request.caller === undefined) return
-    let result
-    try {
-      result = await check(request)
-    } catch (err) {
-      request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
-      if (app.services.isPersonalData(service)) throw new RateLimitUnavailableError()
-      return
-    }
-    if (result.isAllowed) return // only with an allow list, which is not configured; narrows the result type
+    const result = await counted(request, check, app.services.isPersonalData(service))
+    if (result === undefined || result.isAllowed) return // only with an allow list, which is not configured; narrows the result type
     reply.header('x-ratelimit-limit', result.max)
     reply.header('x-ratelimit-remaining', result.remaining)
     reply.header('x-ratelimit-reset', result.ttlInSeconds)
