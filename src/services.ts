@@ -1,3 +1,5 @@
+import { pickPaths } from './privacy/field-paths.js'
+
 /**
  * The services a client can be granted (the grant names of DESIGN.md). Routes name their service in
  * `config.service`; whether it discloses personal data decides the purpose check and the rate-limit failure mode.
@@ -18,17 +20,30 @@ export interface ServiceFilter {
   valueOf?: (record: object) => unknown
 }
 
+/** What the catalogue says of a service beside its operations (published services declare it; defaults otherwise). */
+export interface ServiceAbout {
+  kind: 'built-in' | 'dataset' | 'published' | 'category'
+  version: string
+  description?: string
+  owner: { name: string, agencyCode?: string, contact?: string }
+  legalBasis: Array<{ document: string, title?: string }>
+  classification: 'public' | 'internal' | 'restricted' | 'confidential'
+  lifecycle: { status: 'active' | 'deprecated' | 'retired', deprecatedAt?: string, sunset?: string, successor?: string }
+}
+
 export interface ServiceDefinition {
   title: string
+  /** Whether it discloses personal data (for a published service: whether any of its operations does). */
   personalData: boolean
-  /** Component schema of what the service returns, for the /services links. */
-  schema: string
+  /** Component schema of what the service returns, for the /services links (published services: their own document). */
+  schema?: string
   /** Fields a filtered record always keeps: they identify it, and the caller sent or asked by them. */
   keyFields?: readonly string[]
   /** The filters of its list operation, if any. */
   filters?: readonly ServiceFilter[]
   /** The personal ids a record of this service is about (recorded as the audit's data subjects). */
   subjectsOf?: (record: object) => unknown[]
+  about?: ServiceAbout
 }
 
 interface DossierLike { applicant?: { kind: string, id: string }, receivingAgency?: { code: string } }
@@ -43,6 +58,11 @@ const DOSSIER_FILTERS: readonly ServiceFilter[] = [
 const dossierSubjects = (record: object): unknown[] => {
   const { applicant } = record as DossierLike
   return applicant?.kind === 'citizen' ? [applicant.id] : []
+}
+
+/** Whether a route's answers are personal data: its own say (a published operation), else its service's. */
+export function isPersonalRoute (services: ServiceRegistry, config: { service?: string, personalData?: boolean }): boolean {
+  return config.service !== undefined && (config.personalData ?? services.isPersonalData(config.service))
 }
 
 export const API_SERVICES: Readonly<Record<string, ServiceDefinition>> = {
@@ -60,9 +80,12 @@ export interface ServiceRegistry {
   get (service: string): ServiceDefinition | undefined
   /** Personal-data services need a purpose, and fail closed when calls cannot be counted. */
   isPersonalData (service: string): boolean
-  /** Whether a grant with these fields (absent list = all fields) discloses `field`: granted, or a key field. */
+  /** Whether a grant with these fields (absent list = all fields) discloses the whole of `field`: granted, or a key field. */
   discloses (service: string, fields: readonly string[] | undefined, field: string): boolean
-  /** A record reduced to the fields of the grant (absent list = all fields), keeping the service's key fields. */
+  /**
+   * A record reduced to the fields of the grant (absent list = all fields; dotted paths reach inside objects and
+   * arrays: privacy/field-paths.ts), keeping the service's key fields.
+   */
   filterFields<T extends object> (record: T, fields: readonly string[] | undefined, service: string): Partial<T>
 }
 
@@ -79,7 +102,7 @@ export function serviceRegistry (more: Readonly<Record<string, ServiceDefinition
     discloses,
     filterFields (record, fields, service) {
       if (fields === undefined) return record
-      return Object.fromEntries(Object.entries(record).filter(([name]) => discloses(service, fields, name))) as Partial<typeof record>
+      return pickPaths(record, fields, all.get(service)?.keyFields ?? DEFAULT_KEY_FIELDS)
     }
   }
 

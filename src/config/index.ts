@@ -7,6 +7,7 @@ import { METRICS_ENV, readMetrics, type MetricsConfig } from './metrics.js'
 import { POPULATION_ENV, readPopulation, type PopulationConfig } from './population.js'
 import { PRESSURE_ENV, readPressure, type PressureConfig } from './pressure.js'
 import { PROCEDURES_ENV, readProcedures, type ProceduresConfig } from './procedures.js'
+import { PUBLISHED_ENV, readPublished, type PublishedConfig } from './published.js'
 import { RATE_LIMIT_ENV, readRateLimit, type RateLimitConfig } from './rate-limit.js'
 import { readRedis, REDIS_ENV, type RedisConfig } from './redis.js'
 import { readResilience, RESILIENCE_ENV } from './resilience.js'
@@ -22,7 +23,7 @@ import { readSyncs, SYNCS_ENV, type SyncConfig } from './syncs.js'
  */
 
 export { ConfigError }
-export type { AuditConfig, AuthConfig, CacheConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
+export type { AuditConfig, AuthConfig, CacheConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, PublishedConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
 export type { TrustProxy } from './server.js'
 
 const MODE_ENV = {
@@ -45,6 +46,7 @@ export const ENV_SCHEMA = {
     ...STORE_ENV,
     ...AUDIT_ENV,
     ...SECTOR_ENV,
+    ...PUBLISHED_ENV,
     ...SYNCS_ENV,
     ...RESILIENCE_ENV,
     ...PRESSURE_ENV,
@@ -68,6 +70,8 @@ export interface Config extends ServerConfig {
   store: StoreConfig
   audit: AuditConfig
   sector: SectorConfig
+  /** Agencies' APIs published by declaration (services/). */
+  published: PublishedConfig
   syncs: SyncConfig
   /** Load shedding: new requests get 503 `overloaded` while the event loop is saturated. */
   pressure: PressureConfig
@@ -112,6 +116,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     store,
     audit: readAudit(raw),
     sector,
+    published: readPublished(raw, env, { resilience }),
     syncs,
     pressure: readPressure(raw),
     metrics: readMetrics(raw)
