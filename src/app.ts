@@ -31,6 +31,7 @@ import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
 import publishedRoutes from './routes/api/v1/published.js'
+import catalogueRoutes from './routes/api/v1/catalogue.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
@@ -140,6 +141,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(sectorRoutes, { prefix: '/api/v1' })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(publishedRoutes, { prefix: '/api/v1' })
+  await app.register(catalogueRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
   await app.register(syncRoutes, { prefix: '/admin/v1' })

@@ -65,13 +65,25 @@ export function isPersonalRoute (services: ServiceRegistry, config: { service?: 
   return config.service !== undefined && (config.personalData ?? services.isPersonalData(config.service))
 }
 
+const ACTIVE = { status: 'active' } as const
+const POPULATION_ABOUT: ServiceAbout = {
+  kind: 'built-in',
+  version: '1.0.0',
+  owner: { agencyCode: 'BCA.C06', name: 'Bộ Công an — Cơ sở dữ liệu quốc gia về dân cư (C06)' },
+  legalBasis: [{ document: '26/2023/QH15', title: 'Luật Căn cước' }, { document: '13/2023/NĐ-CP', title: 'Bảo vệ dữ liệu cá nhân' }],
+  classification: 'confidential',
+  lifecycle: ACTIVE
+}
+const ONE_STOP_OWNER = { name: 'Hệ thống thông tin giải quyết thủ tục hành chính tỉnh (Văn phòng UBND tỉnh)' }
+const ONE_STOP_BASIS = [{ document: '61/2018/NĐ-CP', title: 'Cơ chế một cửa, một cửa liên thông' }, { document: '107/2021/NĐ-CP' }]
+
 export const API_SERVICES: Readonly<Record<string, ServiceDefinition>> = {
-  'citizens.read': { title: 'Look up a citizen in the national population database', personalData: true, schema: 'Citizen', subjectsOf: (record) => [(record as { personalId?: string }).personalId] },
-  'citizens.verify': { title: 'Verify identity details against the national population database', personalData: true, schema: 'CitizenVerifyResult' },
-  'procedures.read': { title: 'Read the administrative-procedure catalogue of the one-stop system', personalData: false, schema: 'Procedure' },
+  'citizens.read': { title: 'Look up a citizen in the national population database', personalData: true, schema: 'Citizen', subjectsOf: (record) => [(record as { personalId?: string }).personalId], about: POPULATION_ABOUT },
+  'citizens.verify': { title: 'Verify identity details against the national population database', personalData: true, schema: 'CitizenVerifyResult', about: POPULATION_ABOUT },
+  'procedures.read': { title: 'Read the administrative-procedure catalogue of the one-stop system', personalData: false, schema: 'Procedure', about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'public', lifecycle: ACTIVE } },
   // a dossier names its applicant: personal data, so a purpose is needed and only granted fields leave
-  'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects },
-  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects }
+  'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects, about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'restricted', lifecycle: ACTIVE } },
+  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects, about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'restricted', lifecycle: ACTIVE } }
 }
 
 /** The services of one gateway: the API's own and those of its declared datasets. */
