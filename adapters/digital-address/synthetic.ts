@@ -9,7 +9,8 @@ import { isoTime, vietnamTime } from '../shared/vietnam-time.js'
  * shape. The household heads are the population simulator's adult citizens whose permanent address is in the
  * province, and the address is that permanent address (house number, street and residential group read from it),
  * so a head's personal id, name and commune agree with the population register. Citizens with the same permanent
- * address, and the other families some addresses hold, are further households at that digital address.
+ * address are households sharing one digital address; some addresses also hold other families (households of
+ * people outside the synthetic population), counted in the commune statistics only.
  *
  * A code is 12 characters of the Crockford base-32 alphabet: the 5-digit commune code, 6 random characters and a
  * check character (weighted sum mod 32). Coordinates are WGS 84 near a per-commune centre inside the province's
