@@ -1,5 +1,5 @@
 import type { Address, Citizen } from '../population/port.js'
-import { HOME_PROVINCE, type Commune } from '../shared/admin-units.js'
+import { HOME_PROVINCE } from '../shared/admin-units.js'
 import { random, type Random } from '../shared/random.js'
 import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 
@@ -108,7 +108,7 @@ function inHome (address: Address): boolean {
 }
 
 function registeringBody (rng: Random, address: Address): RegisteringBody {
-  const commune: Commune = inHome(address)
+  const commune: { code: string, name: string } = inHome(address)
     ? { code: address.communeCode, name: address.communeName }
     : rng.pick(HOME_PROVINCE.communes)
   return { ma: commune.code, ten: `Ủy ban nhân dân ${commune.name}` }
