@@ -43,6 +43,8 @@ export interface ServiceDefinition {
   filters?: readonly ServiceFilter[]
   /** The personal ids a record of this service is about (recorded as the audit's data subjects). */
   subjectsOf?: (record: object) => unknown[]
+  /** A published service's operations (operationIds), which a grant may narrow it to. */
+  operationIds?: readonly string[]
   about?: ServiceAbout
 }
 

@@ -14,6 +14,7 @@ export function publishedDefinition ({ declaration, operations }: PublishedServi
     personalData: operations.some((operation) => operation.personal),
     keyFields: [...new Set(operations.flatMap((operation) => operation.declaration.keyFields ?? []))],
     subjectsOf: (record) => subjectPointers.flatMap((pointer) => valuesAt(record, pointer)),
+    operationIds: operations.map((operation) => operation.declaration.operationId),
     about: {
       kind: 'published',
       version: declaration.version,
