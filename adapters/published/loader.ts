@@ -143,6 +143,11 @@ async function loadService (folder: string, validate: ReturnType<ReturnType<type
   const declaration = data as ServiceDeclaration
   const folderName = folder.split(/[\\/]/).at(-1)
   if (folderName !== declaration.service) fail(file, '/service', `must be the folder's name (${folderName ?? ''})`)
+  const lifecycle = declaration.lifecycle
+  if (lifecycle?.status === 'deprecated') {
+    if (lifecycle.deprecatedAt === undefined) fail(file, '/lifecycle/deprecatedAt', 'is required once the service is deprecated')
+    if (lifecycle.sunset === undefined) fail(file, '/lifecycle/sunset', 'is required once the service is deprecated')
+  }
   const documentFile = join(folder, declaration.openapi)
   const schemaPrefix = schemaPrefixOf(declaration.service)
   let document: ProviderDocument

@@ -77,6 +77,21 @@ const COMPONENT_SCHEMA = '#/components/schemas/'
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const escape = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1')
 
+/** What callers may send is always bounded (OWASP API4): the gateway's limits where the provider set none. */
+export const INPUT_BOUNDS = { maxLength: 4096, maxItems: 1000, maxProperties: 1000, minimum: -1e15, maximum: 1e15 } as const
+
+function boundInput (schema: JsonSchema): void {
+  const types = [schema.type].flat()
+  const closed = schema.enum !== undefined || schema.const !== undefined
+  if (types.includes('string') && !closed && typeof schema.maxLength !== 'number') schema.maxLength = INPUT_BOUNDS.maxLength
+  if (types.includes('array') && typeof schema.maxItems !== 'number') schema.maxItems = INPUT_BOUNDS.maxItems
+  if ((types.includes('integer') || types.includes('number')) && !closed) {
+    if (typeof schema.minimum !== 'number' && typeof schema.exclusiveMinimum !== 'number') schema.minimum = INPUT_BOUNDS.minimum
+    if (typeof schema.maximum !== 'number' && typeof schema.exclusiveMaximum !== 'number') schema.maximum = INPUT_BOUNDS.maximum
+  }
+  if ((types.includes('object') || schema.properties !== undefined) && schema.additionalProperties !== false && typeof schema.maxProperties !== 'number') schema.maxProperties = INPUT_BOUNDS.maxProperties
+}
+
 /** Which version of the component schemas a schema refers to: what is sent (input) or what the gateway answers. */
 export type SchemaSide = 'input' | 'answer'
 
@@ -112,6 +127,7 @@ export function gatewaySchema (schema: unknown, prefix: string, at: string, side
     else delete converted[exclusive]
     if (typeof converted[exclusive] === 'number') delete converted[bound]
   }
+  if (side === 'input') boundInput(converted)
   return converted
 }
 
