@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import YAML from 'yaml'
 import { mainError, schemaErrorText, strictAjv } from '../shared/ajv.js'
-import type { OperationDeclaration, ServiceDeclaration } from './declaration.js'
+import type { Credentials, OperationDeclaration, ServiceDeclaration } from './declaration.js'
 import { pointerSegments } from './pointers.js'
 import { ProviderDocumentError, readProviderDocument, type JsonSchema, type ProviderDocument, type ProviderOperation } from './provider-openapi.js'
 
@@ -47,6 +47,7 @@ export interface PublishedService {
 }
 
 const DECLARATION_FILE = 'service.json'
+const CREDENTIAL_KINDS: ReadonlyArray<Credentials['kind']> = ['none', 'api-key', 'basic', 'oauth2-client-credentials', 'tls-client-certificate']
 const WRITES_IDEMPOTENT: Readonly<Record<string, boolean>> = { GET: true, PUT: true, DELETE: true, POST: false, PATCH: false }
 
 /** tuphap.ho-tich → TuphapHoTich: a prefix that keeps the provider's schema names readable and unique. */
@@ -135,6 +136,9 @@ async function loadService (folder: string, validate: ReturnType<ReturnType<type
   const file = join(folder, DECLARATION_FILE)
   const data = await parsedFile(file)
   if (!validate(data)) {
+    // a kind no branch of the credentials' oneOf has: say which kinds there are, not what the first branch wants
+    const kind = (data as { upstream?: { credentials?: { kind?: unknown } } } | null)?.upstream?.credentials?.kind
+    if (kind !== undefined && !(CREDENTIAL_KINDS as readonly unknown[]).includes(kind)) fail(file, '/upstream/credentials/kind', `must be one of ${CREDENTIAL_KINDS.map((name) => `"${name}"`).join(', ')}`)
     const error = mainError(validate.errors ?? [])
     if (error === undefined) fail(file, '', 'is not a published-service declaration')
     const { field, detail } = schemaErrorText(error, 'a service declaration')

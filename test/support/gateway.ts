@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { startCivilStatusSimulator, type CivilStatusSimulator } from '../../adapters/civil-status/simulator.js'
+import { startDigitalAddressSimulator, type DigitalAddressSimulator } from '../../adapters/digital-address/simulator.js'
 import type { PopulationSimulator } from '../../adapters/population/simulator.js'
 import type { ProceduresSimulator } from '../../adapters/procedures/simulator.js'
 import { seedSectorTables } from '../../adapters/sector/seed.js'
@@ -41,6 +43,8 @@ export interface TestGateway {
   procedures: ProceduresSimulator
   /** The health-facility register behind the REST dataset health/facilities. */
   sectorRest: SectorRestSimulator
+  /** The published examples' providers, when asked for. */
+  published?: PublishedExamples['simulators']
   redisUrl: string
   /** The store settings it uses: pass them in `env` to build a second gateway on the same store. */
   storeEnv: Record<string, string>
@@ -54,6 +58,8 @@ export interface TestGatewayOptions {
   clients?: Client[]
   /** Create and fill the land and enterprise tables in the gateway's store (the SQL datasets read them). */
   seedSector?: boolean
+  /** Start the providers of the published example services (services/) and point the gateway at them. */
+  publishedExamples?: boolean
 }
 
 const STORE_VARIABLES = ['DATABASE_URL', 'DATABASE_SCHEMA', 'STORE_DIR']
@@ -71,9 +77,11 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
     identity: await identityFiles(t, options.clients ?? TEST_CLIENTS),
     redis: { url: redisUrl, prefix: await redisPrefix(t, redisUrl) }
   })
+  const published = options.publishedExamples === true ? await startPublishedExamples(t) : undefined
   const config = testConfig(simulator.url, {
     ...env,
     ...storeEnv,
+    ...published?.env,
     SECTOR_UPSTREAM_HEALTH_URL: sectorRest.url,
     // a JWKS URL given instead of the file
     ...(options.env?.AUTH_JWKS_URL === undefined ? { AUTH_JWKS_FILE: jwksFile as string } : {}),
@@ -87,6 +95,7 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
     simulator,
     procedures,
     sectorRest,
+    ...(published === undefined ? {} : { published: published.simulators }),
     redisUrl,
     storeEnv,
     async headers (tokenOptions = {}) {
@@ -95,6 +104,32 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
         authorization: `Bearer ${await signTestToken(rest)}`,
         ...(purpose === null ? {} : { 'x-purpose': purpose })
       }
+    }
+  }
+}
+
+export interface PublishedExamples {
+  simulators: { civilStatus: CivilStatusSimulator, digitalAddress: DigitalAddressSimulator }
+  /** PUBLISHED_* settings pointing a gateway at them. */
+  env: Record<string, string>
+}
+
+/** The providers of the two published example services, with the settings that point a gateway at them. */
+export async function startPublishedExamples (t: Teardown): Promise<PublishedExamples> {
+  const credentials = { clientId: 'lgsp-test', clientSecret: 'test-civil-status-secret' }
+  const civilStatus = await startCivilStatusSimulator({ credentials })
+  t.teardown(() => civilStatus.close())
+  const digitalAddress = await startDigitalAddressSimulator({ apiKey: 'test-digital-address-key' })
+  t.teardown(() => digitalAddress.close())
+  return {
+    simulators: { civilStatus, digitalAddress },
+    env: {
+      PUBLISHED_TUPHAP_HO_TICH_URL: civilStatus.url,
+      PUBLISHED_TUPHAP_HO_TICH_TOKEN_URL: civilStatus.tokenUrl,
+      PUBLISHED_TUPHAP_HO_TICH_CLIENT_ID: credentials.clientId,
+      PUBLISHED_TUPHAP_HO_TICH_CLIENT_SECRET: credentials.clientSecret,
+      PUBLISHED_KHCN_DIA_CHI_SO_URL: digitalAddress.url,
+      PUBLISHED_KHCN_DIA_CHI_SO_API_KEY: 'test-digital-address-key'
     }
   }
 }

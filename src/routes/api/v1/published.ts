@@ -81,7 +81,8 @@ function registerOperation (app: FastifyInstance, service: PublishedService, ope
     description: response.description,
     ...(response.schema === undefined ? { type: 'null' } : response.schema)
   }]))
-  const problems = problemResponses(...[400, 401, 403, 404, ...(needsKey || provider.method !== 'GET' ? [409] : []), ...(retired ? [410] : []), 429, 502, 503, 504])
+  const withBody = provider.body === undefined ? [] : [413, 415]
+  const problems = problemResponses(...[400, 401, 403, 404, ...(needsKey || provider.method !== 'GET' ? [409] : []), ...(retired ? [410] : []), ...withBody, 429, 502, 503, 504])
 
   app.route<{ Params: Record<string, string>, Querystring: Record<string, unknown>, Body: unknown }>({
     method: provider.method as 'GET',
