@@ -16,6 +16,7 @@ import procedures from './plugins/app/procedures.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
 import disclosure from './plugins/app/disclosure.js'
 import sector from './plugins/app/sector.js'
+import categories from './plugins/app/categories.js'
 import syncs from './plugins/app/syncs.js'
 import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
@@ -32,6 +33,7 @@ import serviceRoutes from './routes/api/v1/services.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
+import categoryRoutes from './routes/api/v1/categories.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
@@ -111,6 +113,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(redis, { ...(config.redis.target === undefined ? {} : { target: config.redis.target }) })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
+  // shared categories (administrative units and the province's own lists), declared by files, held in memory
+  await app.register(categories, { config: config.categories })
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
   await app.register(responseCache, { config: config.cache })
   await app.register(serviceCatalogue)
@@ -134,6 +138,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(procedureRoutes, { prefix: '/api/v1' })
   await app.register(dossierRoutes, { prefix: '/api/v1' })
   await app.register(sectorRoutes, { prefix: '/api/v1' })
+  await app.register(categoryRoutes, { prefix: '/api/v1', config: config.categories })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })

@@ -21,6 +21,8 @@ export interface ServiceFilter {
 export interface ServiceDefinition {
   title: string
   personalData: boolean
+  /** Any valid token of a registered client may use it, without a grant or a scope (reference data, no personal data). */
+  open?: boolean
   /** Component schema of what the service returns, for the /services links. */
   schema: string
   /** Fields a filtered record always keeps: they identify it, and the caller sent or asked by them. */
@@ -51,7 +53,9 @@ export const API_SERVICES: Readonly<Record<string, ServiceDefinition>> = {
   'procedures.read': { title: 'Read the administrative-procedure catalogue of the one-stop system', personalData: false, schema: 'Procedure' },
   // a dossier names its applicant: personal data, so a purpose is needed and only granted fields leave
   'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects },
-  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects }
+  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects },
+  // the shared categories (danh mục dùng chung): every agency system needs them, so no grant is asked for
+  'categories.read': { title: 'Read the shared categories (danh mục dùng chung): administrative units since 1 July 2025, the legacy ones and their conversion', personalData: false, open: true, schema: 'CategoryItem' }
 }
 
 /** The services of one gateway: the API's own and those of its declared datasets. */
@@ -60,6 +64,8 @@ export interface ServiceRegistry {
   get (service: string): ServiceDefinition | undefined
   /** Personal-data services need a purpose, and fail closed when calls cannot be counted. */
   isPersonalData (service: string): boolean
+  /** Open services need no grant: any valid token of a registered client may call them. */
+  isOpen (service: string): boolean
   /** Whether a grant with these fields (absent list = all fields) discloses `field`: granted, or a key field. */
   discloses (service: string, fields: readonly string[] | undefined, field: string): boolean
   /** A record reduced to the fields of the grant (absent list = all fields), keeping the service's key fields. */
@@ -76,6 +82,8 @@ export function serviceRegistry (more: Readonly<Record<string, ServiceDefinition
     names: [...all.keys()],
     get: (service) => all.get(service),
     isPersonalData: (service) => all.get(service)?.personalData === true,
+    // never both: personal data always needs a grant and a purpose
+    isOpen: (service) => all.get(service)?.open === true && all.get(service)?.personalData !== true,
     discloses,
     filterFields (record, fields, service) {
       if (fields === undefined) return record

@@ -2,6 +2,7 @@ import { envSchema } from 'env-schema'
 import { AUDIT_ENV, readAudit, type AuditConfig } from './audit.js'
 import { AUTH_ENV, readAuth, type AuthConfig } from './auth.js'
 import { CACHE_ENV, readCache, type CacheConfig } from './cache.js'
+import { CATEGORIES_ENV, readCategories, type CategoriesConfig } from './categories.js'
 import { ConfigError, type EnvOf } from './env.js'
 import { METRICS_ENV, readMetrics, type MetricsConfig } from './metrics.js'
 import { POPULATION_ENV, readPopulation, type PopulationConfig } from './population.js'
@@ -22,7 +23,7 @@ import { readSyncs, SYNCS_ENV, type SyncConfig } from './syncs.js'
  */
 
 export { ConfigError }
-export type { AuditConfig, AuthConfig, CacheConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
+export type { AuditConfig, AuthConfig, CacheConfig, CategoriesConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
 export type { TrustProxy } from './server.js'
 
 const MODE_ENV = {
@@ -45,6 +46,7 @@ export const ENV_SCHEMA = {
     ...STORE_ENV,
     ...AUDIT_ENV,
     ...SECTOR_ENV,
+    ...CATEGORIES_ENV,
     ...SYNCS_ENV,
     ...RESILIENCE_ENV,
     ...PRESSURE_ENV,
@@ -68,6 +70,8 @@ export interface Config extends ServerConfig {
   store: StoreConfig
   audit: AuditConfig
   sector: SectorConfig
+  /** Shared categories: their declarations, caching, and whether reads are audited. */
+  categories: CategoriesConfig
   syncs: SyncConfig
   /** Load shedding: new requests get 503 `overloaded` while the event loop is saturated. */
   pressure: PressureConfig
@@ -112,6 +116,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     store,
     audit: readAudit(raw),
     sector,
+    categories: readCategories(raw),
     syncs,
     pressure: readPressure(raw),
     metrics: readMetrics(raw)
