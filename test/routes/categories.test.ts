@@ -36,7 +36,7 @@ const AGENCIES = {
 }
 await writeFile(join(dir, 'provincial-agencies.json'), JSON.stringify(AGENCIES))
 
-const { app, headers } = await buildTestGateway(t, { env: { CATEGORIES_DIR: dir } })
+const { app, headers, simulator } = await buildTestGateway(t, { env: { CATEGORIES_DIR: dir } })
 const auth = await headers({ clientId: 'VN.TEST.VERIFY', purpose: null }) // a client granted nothing of this
 const get = async (url: string, query: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof app.inject>>> =>
   await app.inject({ method: 'GET', url, query, headers: { ...auth, ...extra } })
@@ -192,4 +192,17 @@ t.test('conditional GETs: ETag and Cache-Control, 304 for If-None-Match, the res
 t.test('reads are not audited unless the configuration says so (refusals are)', async (t) => {
   await get('/api/v1/categories', {}, { 'x-request-id': 'categories-read-0001' })
   t.same(await app.store.query("SELECT request_id FROM audit_records WHERE request_id = 'categories-read-0001'"), [])
+})
+
+t.test('an address the population database recorded in legacy units comes with the current unit(s) beside it', async (t) => {
+  const born = Array.from({ length: 50 }, (_, i) => simulator.population.citizenAt(i)).find((c) => c.placeOfOrigin.districtCode !== undefined)
+  if (born === undefined) throw new Error('no citizen born before the reform among the first 50')
+  const origin = born.placeOfOrigin
+  const res = await app.inject({ method: 'GET', url: `/api/v1/citizens/${born.personalId}`, headers: await headers() })
+  t.equal(res.statusCode, 200)
+  const expected = data.conversions.filter((row) => row.legacyCommuneCode === origin.communeCode).map((row) => row.communeCode)
+  t.match(res.json().placeOfOrigin, { communeCode: origin.communeCode, districtCode: origin.districtCode, districtName: origin.districtName })
+  t.same(res.json().placeOfOrigin.current.map((unit: { communeCode: string }) => unit.communeCode), [...new Set(expected)])
+  t.equal(res.json().permanentAddress.current, undefined, 'current addresses are in current units already')
+  t.ok(data.communes.some((c) => c.code === born.permanentAddress.communeCode && c.provinceCode === born.permanentAddress.provinceCode), 'the citizen lives in a real current commune')
 })
