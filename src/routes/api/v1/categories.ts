@@ -60,10 +60,10 @@ export default async function categoryRoutes (app: FastifyInstance, { config }: 
         type: 'object',
         additionalProperties: false,
         properties: {
-          legacyCommuneCode: { type: 'string', pattern: '^[0-9]{5}$', description: 'A legacy commune (5 digits)' },
-          legacyDistrictCode: { type: 'string', pattern: '^[0-9]{3}$', description: 'Every legacy commune of a legacy district (3 digits)' },
-          legacyProvinceCode: { type: 'string', pattern: '^[0-9]{2}$', description: 'Every legacy commune of a legacy province (2 digits)' },
-          communeCode: { type: 'string', pattern: '^[0-9]{5}$', description: 'Every legacy commune a current commune took in all or part of' },
+          legacyCommuneCode: { type: 'string', pattern: '^[0-9]{5}$', maxLength: 5, description: 'A legacy commune (5 digits)' },
+          legacyDistrictCode: { type: 'string', pattern: '^[0-9]{3}$', maxLength: 3, description: 'Every legacy commune of a legacy district (3 digits)' },
+          legacyProvinceCode: { type: 'string', pattern: '^[0-9]{2}$', maxLength: 2, description: 'Every legacy commune of a legacy province (2 digits)' },
+          communeCode: { type: 'string', pattern: '^[0-9]{5}$', maxLength: 5, description: 'Every legacy commune a current commune took in all or part of' },
           cursor: CURSOR,
           limit: LIMIT
         }
@@ -98,7 +98,7 @@ export default async function categoryRoutes (app: FastifyInstance, { config }: 
         additionalProperties: false,
         properties: {
           q: { type: 'string', minLength: 1, maxLength: 100, description: 'Words of the name (accents and case ignored) or the start of a code' },
-          parent: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$', description: 'The parent\'s code' },
+          parent: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$', maxLength: 32, description: 'The parent\'s code' },
           asOf: { type: 'string', format: 'date', description: 'The day (YYYY-MM-DD) the list must be in force' },
           cursor: CURSOR,
           limit: LIMIT
