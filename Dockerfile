@@ -25,6 +25,7 @@ COPY schemas ./schemas
 COPY src/store/migrations ./src/store/migrations
 COPY demo ./demo
 COPY sector ./sector
+COPY categories ./categories
 # .demo holds the demo identity provider's key when the compose stack makes one (never baked into the image)
 RUN mkdir -p /app/.demo && chown node:node /app/.demo
 USER node
