@@ -42,7 +42,7 @@ export default async function categoryRoutes (app: FastifyInstance, { config }: 
       operationId: 'listCategories',
       summary: 'The shared categories',
       description: `${ACCESS} Every declared category with its owner, version, the period it is in force (\`effectiveFrom\`, \`effectiveUntil\`; the 2025 units from 2025-07-01, the legacy ones until 2025-06-30) and its number of items.`,
-      response: { ...ok('The categories', 'CategoryList#', false), ...problemResponses(401, 403, 429) }
+      response: { ...ok('The categories', 'CategoryList#', false), ...problemResponses(400, 401, 403, 429) }
     }
   }, async (request, reply) => {
     const body = conditional(request, reply, { items: app.categories.list() }, config.maxAgeSeconds)
