@@ -26,6 +26,8 @@ COPY src/store/migrations ./src/store/migrations
 COPY demo ./demo
 COPY sector ./sector
 COPY categories ./categories
+# published services: declarations and the providers' OpenAPI documents (the simulators serve theirs)
+COPY services ./services
 # .demo holds the demo identity provider's key when the compose stack makes one (never baked into the image)
 RUN mkdir -p /app/.demo && chown node:node /app/.demo
 USER node

@@ -46,6 +46,8 @@ export interface PoolOptions {
   connectTimeoutMs: number
   /** Deadline for one call; also the headers and body timeouts, so a stalled upstream cannot outlast it. */
   timeoutMs: number
+  /** TLS options of the connections, e.g. a client certificate. */
+  connect?: { cert?: Buffer, key?: Buffer, ca?: Buffer }
 }
 
 /** A keep-alive connection pool to one upstream origin. */
@@ -55,7 +57,8 @@ export function upstreamPool (origin: string, options: PoolOptions): Pool {
     connectTimeout: options.connectTimeoutMs,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 10_000
+    keepAliveTimeout: 10_000,
+    ...(options.connect === undefined ? {} : { connect: options.connect })
   })
 }
 

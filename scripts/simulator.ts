@@ -1,3 +1,5 @@
+import { startCivilStatusSimulator } from '../adapters/civil-status/simulator.js'
+import { startDigitalAddressSimulator } from '../adapters/digital-address/simulator.js'
 import { startNationalPortalSimulator } from '../adapters/national-portal/simulator.js'
 import { startPopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator } from '../adapters/procedures/simulator.js'
@@ -9,8 +11,12 @@ import { startSectorRestSimulator } from '../adapters/sector/simulator.js'
  *   SIMULATOR=procedures SIM_PORT=8082 SIM_API_KEY=… node dist/scripts/simulator.js
  *   SIMULATOR=health SIM_PORT=8083 SIM_API_KEY=… node dist/scripts/simulator.js   (health-facility register, REST sector dataset)
  *   SIMULATOR=portal SIM_PORT=8084 SIM_USERNAME=… SIM_PASSWORD=… node dist/scripts/simulator.js   (national public-service portal)
+ *   SIMULATOR=civil-status SIM_PORT=4311 SIM_CLIENT_ID=… SIM_CLIENT_SECRET=… [SIM_TOKEN_TTL=300] node dist/scripts/simulator.js
+ *       (published service tuphap.ho-tich: OAuth 2.0 client credentials at /oauth/token, API at /api/v1)
+ *   SIMULATOR=digital-address SIM_PORT=4312 SIM_API_KEY=… node dist/scripts/simulator.js   (published service khcn.dia-chi-so, API at /api)
+ * The kind may also be the first argument: `npm run simulator -- civil-status`.
  */
-const kind = process.env.SIMULATOR ?? 'population'
+const kind = process.argv[2] ?? process.env.SIMULATOR ?? 'population'
 const port = Number(process.env.SIM_PORT ?? 8081)
 const host = process.env.SIM_HOST ?? '127.0.0.1'
 const seed = Number(process.env.SIM_SEED ?? 2025)
@@ -39,8 +45,18 @@ if (kind === 'population') {
   simulator = await startSectorRestSimulator({ apiKey: required('SIM_API_KEY'), host, port, seed })
 } else if (kind === 'portal') {
   simulator = await startNationalPortalSimulator({ credentials: { username: required('SIM_USERNAME'), password: required('SIM_PASSWORD') }, host, port })
+} else if (kind === 'civil-status') {
+  simulator = await startCivilStatusSimulator({
+    credentials: { clientId: required('SIM_CLIENT_ID'), clientSecret: required('SIM_CLIENT_SECRET') },
+    tokenTtlSeconds: Number(process.env.SIM_TOKEN_TTL ?? 300),
+    host,
+    port,
+    seed
+  })
+} else if (kind === 'digital-address') {
+  simulator = await startDigitalAddressSimulator({ apiKey: required('SIM_API_KEY'), host, port, seed })
 } else {
-  throw new Error(`unknown simulator ${kind} (population, procedures, health, portal)`)
+  throw new Error(`unknown simulator ${kind} (population, procedures, health, portal, civil-status, digital-address)`)
 }
 process.stdout.write(`${kind} simulator at ${simulator.url}\n`)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -13,6 +13,7 @@ import clientErrors, { clientErrorHandler, rememberingRequestIds } from './plugi
 import schemas, { domainFormats, finiteNumbers } from './plugins/app/schemas.js'
 import population from './plugins/app/population.js'
 import procedures from './plugins/app/procedures.js'
+import published from './plugins/app/published.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
 import disclosure from './plugins/app/disclosure.js'
 import sector from './plugins/app/sector.js'
@@ -30,6 +31,8 @@ import dashboardCookie from './plugins/app/dashboard-cookie.js'
 import opsRoutes from './routes/ops.js'
 import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
+import publishedRoutes from './routes/api/v1/published.js'
+import catalogueRoutes from './routes/api/v1/catalogue.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
@@ -117,6 +120,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(categories, { config: config.categories })
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
   await app.register(responseCache, { config: config.cache })
+  // agencies' APIs published by declaration (services/): their clients and the providers' schemas
+  await app.register(published, { config: config.published })
   await app.register(serviceCatalogue)
   // the one step every answer passes through: the grant's rows and fields, and the data subjects for the audit
   await app.register(disclosure, config.sector.cursorSecret === undefined ? {} : { cursorSecret: config.sector.cursorSecret })
@@ -140,6 +145,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(sectorRoutes, { prefix: '/api/v1' })
   await app.register(categoryRoutes, { prefix: '/api/v1', config: config.categories })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
+  await app.register(publishedRoutes, { prefix: '/api/v1' })
+  await app.register(catalogueRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
   await app.register(syncRoutes, { prefix: '/admin/v1' })

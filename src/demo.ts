@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto'
+import { CIVIL_STATUS_SERVICE, startCivilStatusSimulator, type CivilStatusSimulator } from '../adapters/civil-status/simulator.js'
+import { DIGITAL_ADDRESS_SERVICE, startDigitalAddressSimulator, type DigitalAddressSimulator } from '../adapters/digital-address/simulator.js'
 import { startNationalPortalSimulator, type NationalPortalSimulator } from '../adapters/national-portal/simulator.js'
 import { startPopulationSimulator, type PopulationSimulator } from '../adapters/population/simulator.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../adapters/procedures/simulator.js'
 import { sectorSeedData, seedSectorTables } from '../adapters/sector/seed.js'
 import { startSectorRestSimulator, type SectorRestSimulator } from '../adapters/sector/simulator.js'
 import type { Queryable } from './store/db.js'
+import { publishedEnvKey } from './config/published.js'
 import type { Config } from './config/index.js'
 import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
@@ -20,6 +23,8 @@ export interface Demo {
   health: SectorRestSimulator
   /** The national public-service portal the dossier-status sync pushes to. */
   portal: NationalPortalSimulator
+  civilStatus: CivilStatusSimulator
+  digitalAddress: DigitalAddressSimulator
   redis?: PrivateRedis
   /** A ready token for VN.H23.MOTCUA. */
   token: string
@@ -41,6 +46,11 @@ export async function startDemo (config: Config): Promise<Demo> {
   const health = await startSectorRestSimulator({ apiKey: healthKey, host: '127.0.0.1', port: 0 })
   const portalCredentials = { username: 'lgsp-demo', password: randomBytes(24).toString('base64url') }
   const portal = await startNationalPortalSimulator({ credentials: portalCredentials, host: '127.0.0.1', port: 0 })
+  // the published example services (services/): the civil-status register (OAuth 2.0) and the digital addresses (API key)
+  const civilStatusCredentials = { clientId: 'lgsp-demo', clientSecret: randomBytes(24).toString('base64url') }
+  const civilStatus = await startCivilStatusSimulator({ credentials: civilStatusCredentials, population: population.population, host: '127.0.0.1', port: 0 })
+  const addressKey = randomBytes(24).toString('base64url')
+  const digitalAddress = await startDigitalAddressSimulator({ apiKey: addressKey, population: population.population, host: '127.0.0.1', port: 0 })
   const redis = config.redis.target === undefined ? await startPrivateRedis() : undefined
   // also makes the demo key and JWKS on first start, before the gateway reads them
   const token = await signDemoToken('VN.H23.MOTCUA', { ttlSeconds: 12 * 3600 })
@@ -54,12 +64,22 @@ export async function startDemo (config: Config): Promise<Demo> {
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
       redis: target === undefined ? {} : { target },
       sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } },
-      syncs: { ...config.syncs, portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } }
+      syncs: { ...config.syncs, portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } },
+      published: {
+        ...config.published,
+        upstreams: {
+          ...config.published.upstreams,
+          [publishedEnvKey(CIVIL_STATUS_SERVICE)]: { urls: [civilStatus.url], secrets: { ...civilStatusCredentials, tokenUrl: civilStatus.tokenUrl } },
+          [publishedEnvKey(DIGITAL_ADDRESS_SERVICE)]: { urls: [digitalAddress.url], secrets: { apiKey: addressKey } }
+        }
+      }
     },
     population,
     procedures,
     health,
     portal,
+    civilStatus,
+    digitalAddress,
     landOwner: sectorSeedData().landParcels[0]?.ownerPersonalId ?? '',
     ...(redis === undefined ? {} : { redis }),
     token,
@@ -71,6 +91,8 @@ export async function startDemo (config: Config): Promise<Demo> {
       await procedures.close()
       await health.close()
       await portal.close()
+      await civilStatus.close()
+      await digitalAddress.close()
       await redis?.stop()
     }
   }
@@ -94,6 +116,7 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  One-stop TTHC  ${demo.procedures.url} (JSON simulator, ${demo.procedures.data.procedures.length} procedures, ${demo.procedures.data.dossiers.length} dossiers)`,
     `  Sector data    land/parcels, enterprise/registrations (tables in the demo store); health/facilities ${demo.health.url} (REST simulator)`,
     `  DVC portal     ${demo.portal.url} (national public-service portal simulator; the dossier-status sync pushes here)`,
+    `  Published      tuphap.ho-tich ${demo.civilStatus.url} (civil-status register, OAuth 2.0); khcn.dia-chi-so ${demo.digitalAddress.url} (digital addresses, API key)`,
     redisLine,
     target === undefined ? '  Syncs          disabled (no Redis)' : '  Syncs          worker running in this process; admin API /admin/v1/syncs, dashboard /admin/queues',
     '',
@@ -109,6 +132,9 @@ export function demoBanner (gatewayUrl: string, demo: Demo): string {
     `  curl "${gatewayUrl}/api/v1/sectors/land/parcels?ownerPersonalId=${demo.landOwner}" -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
     `  curl "${gatewayUrl}/api/v1/sectors/enterprise/registrations?limit=5" -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
     `  curl "${gatewayUrl}/api/v1/procedures?q=ho%20tich" -H "Authorization: Bearer $TOKEN"`,
+    `  curl ${gatewayUrl}/api/v1/catalogue -H "Authorization: Bearer $TOKEN"`,
+    `  curl ${gatewayUrl}/api/v1/services/tuphap.ho-tich/khai-sinh/${demo.civilStatus.examples.birth} -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
+    `  curl ${gatewayUrl}/api/v1/services/khcn.dia-chi-so/dia-chi/${demo.digitalAddress.examples.address} -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC"`,
     `  curl -X POST ${gatewayUrl}/api/v1/citizens/verify -H "Authorization: Bearer $TOKEN" -H "X-Purpose: TTHC" -H 'content-type: application/json' \\`,
     `       -d '${JSON.stringify({ personalId: first?.personalId, fullName: first?.fullName, dateOfBirth: first?.dateOfBirth })}'`,
     ''

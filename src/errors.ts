@@ -51,7 +51,8 @@ export const PROBLEM_KINDS = {
   GW_ERR_STORE_UNAVAILABLE: { status: 503, slug: 'store-unavailable', title: 'Gateway store unavailable' },
   GW_ERR_SYNCS_UNAVAILABLE: { status: 503, slug: 'syncs-unavailable', title: 'Syncs unavailable' },
   GW_ERR_CONFLICT: { status: 409, slug: 'conflict', title: 'Conflict with the current state' },
-  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'Upstream system timed out' }
+  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'Upstream system timed out' },
+  GW_ERR_SERVICE_RETIRED: { status: 410, slug: 'service-retired', title: 'Service retired' }
 } as const satisfies Record<string, ProblemKind>
 
 export type ProblemCode = keyof typeof PROBLEM_KINDS
@@ -60,6 +61,8 @@ export const UnauthorizedError = createError('GW_ERR_UNAUTHORIZED', 'Invalid or 
 export const ForbiddenError = createError('GW_ERR_FORBIDDEN', '%s', 403)
 export const PurposeRequiredError = createError('GW_ERR_PURPOSE_REQUIRED', 'Service %s returns personal data: send X-Purpose with a purpose code from your grant', 403)
 export const PurposeNotGrantedError = createError('GW_ERR_PURPOSE_NOT_GRANTED', 'Purpose %s is not granted to this client for %s', 403)
+/** Granted, but not a purpose the published operation declares it serves. */
+export const PurposeNotServedError = createError('GW_ERR_PURPOSE_NOT_GRANTED', '%s', 403)
 export const RateLimitUnavailableError = createError('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; personal-data services are refused until it is back', 503)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'The gateway\'s store cannot be reached; retry later', 503)
 /** A list filter on a field the grant does not disclose: filtering would reveal the field bit by bit. */
@@ -67,6 +70,8 @@ export const FilterNotGrantedError = createError('GW_ERR_FILTER_NOT_GRANTED', '%
 /** The grant's rows need the data subject named (`rows.subject: required`): no listing of a whole register. */
 export const SubjectRequiredError = createError('GW_ERR_SUBJECT_REQUIRED', 'Your grant of %s only answers lists that name their data subject: send %s', 403)
 export const NotFoundError = createError('GW_ERR_NOT_FOUND', '%s', 404)
+/** A published service its owner retired: gone for good, the catalogue says what replaced it. */
+export const ServiceRetiredError = createError('GW_ERR_SERVICE_RETIRED', '%s', 410)
 /** Runs cannot be queued: no Redis configured (syncs disabled), or Redis cannot be reached. */
 export const SyncsUnavailableError = createError('GW_ERR_SYNCS_UNAVAILABLE', '%s', 503)
 const ConflictBase = createError('GW_ERR_CONFLICT', '%s', 409)
@@ -140,7 +145,7 @@ export function fromAdapterError (err: unknown): unknown {
   if (err instanceof adapter.UpstreamTimeoutError) return withCause(new UpstreamTimeoutError(err.upstream, err.timeoutMs), err)
   if (err instanceof adapter.UpstreamFaultError) return withCause(new UpstreamError(err.upstream, err.reason), err)
   if (err instanceof adapter.InvalidInputError) return validationError(err.errors)
-  if (err instanceof adapter.UnknownResourceError) return withCause(new NotFoundError(err.message), err)
+  if (err instanceof adapter.UnknownResourceError || err instanceof adapter.NoSuchRecordError) return withCause(new NotFoundError(err.message), err)
   if (err instanceof adapter.StateConflictError) return conflictError(err.message)
   return err
 }

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv'
 import { InvalidInputError, UnknownResourceError, UpstreamFaultError } from '../shared/errors.js'
-import { sectorAjv } from './ajv.js'
+import { strictAjv } from '../shared/ajv.js'
 import { cursors as makeCursors, filtersDigest } from './cursor.js'
 import { datasetKey, type DatasetDeclaration, type SectorRecord } from './declaration.js'
 import { filterChecker, satisfies, type FilterChecker } from './filters.js'
@@ -49,7 +49,7 @@ function checkLimit (limit: number): void {
 export function createSectorClient (options: SectorClientOptions): SectorPort {
   if (options.cursorSecret !== undefined && options.cursorSecret.length < 16) throw new RangeError('cursorSecret must be at least 16 characters')
   const cursors = makeCursors(options.cursorSecret)
-  const ajv = sectorAjv({ allErrors: false })
+  const ajv = strictAjv({ allErrors: false })
   const upstreams = new Map<string, RestUpstream>()
   const served = new Map<string, Served>()
 

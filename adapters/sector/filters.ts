@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv'
 import { InvalidInputError, type FieldError } from '../shared/errors.js'
 import { calendarFormats } from '../../domain/calendar.js'
-import { pointerSegment, sectorAjv } from './ajv.js'
+import { pointerSegment, strictAjv } from '../shared/ajv.js'
 import type { DatasetDeclaration, FilterDeclaration, FilterOperator, Scalar } from './declaration.js'
 
 /**
@@ -38,7 +38,7 @@ export interface FilterChecker {
 
 export function filterChecker (declaration: DatasetDeclaration): FilterChecker {
   // a caller's dates are bounded like every request's (domain/calendar.ts); records are not
-  const ajv = calendarFormats(sectorAjv({ coerceTypes: true }))
+  const ajv = calendarFormats(strictAjv({ coerceTypes: true }))
   const validators = new Map<string, { filter: FilterDeclaration, validate: ValidateFunction }>()
   for (const filter of declaration.filters) {
     const schema = filter.schema.type === 'string' && filter.schema.maxLength === undefined && filter.schema.enum === undefined

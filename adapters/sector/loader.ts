@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
-import { pointerSegment, sectorAjv } from './ajv.js'
+import { mainError, pointerSegment, schemaErrorText, strictAjv } from '../shared/ajv.js'
 import {
   columnOf, datasetKey, FIELD_NAME, RESERVED_PARAMETERS, SQL_COLUMN,
   type DatasetDeclaration, type FieldSchema, type FilterDeclaration, type RestSource, type SqlSource
@@ -31,48 +31,12 @@ export class DatasetDeclarationError extends Error {
 
 function declarationValidator (schemasDir: string): ValidateFunction {
   const schema = JSON.parse(readFileSync(join(schemasDir, 'SectorDataset.json'), 'utf8')) as object
-  return sectorAjv().compile(schema)
-}
-
-const within = (path: string, at: string): boolean => path === at || path.startsWith(`${at}/`)
-
-/**
- * The one error worth reporting. With allErrors a failed `oneOf` also reports every branch's failures: keep
- * those of the branch the data was meant for (the one whose type and `kind` fit), drop the rest and the oneOf.
- */
-function mainError (errors: readonly ErrorObject[]): ErrorObject | undefined {
-  let kept = [...errors]
-  const oneOfs = kept.filter((e) => e.keyword === 'oneOf').sort((a, b) => b.schemaPath.length - a.schemaPath.length)
-  for (const oneOf of oneOfs) {
-    const prefix = `${oneOf.schemaPath}/`
-    const inside = kept.filter((e) => e.schemaPath.startsWith(prefix) && within(e.instancePath, oneOf.instancePath))
-    if (inside.length === 0) continue // several branches matched: the oneOf error itself is the news
-    const branches = new Map<string, ErrorObject[]>()
-    for (const e of inside) {
-      const branch = e.schemaPath.slice(prefix.length).split('/')[0] ?? ''
-      branches.set(branch, [...(branches.get(branch) ?? []), e])
-    }
-    const misfit = (e: ErrorObject): boolean =>
-      (e.keyword === 'type' && e.instancePath === oneOf.instancePath) || (e.keyword === 'enum' && e.instancePath === `${oneOf.instancePath}/kind`)
-    const score = (list: ErrorObject[]): number => list.some(misfit) ? 1_000_000 + list.length : list.length
-    const best = [...branches.values()].sort((a, b) => score(a) - score(b))[0] ?? []
-    kept = kept.filter((e) => e !== oneOf && (!inside.includes(e) || best.includes(e)))
-  }
-  return kept[0]
+  return strictAjv().compile(schema)
 }
 
 function schemaError (file: string, error: ErrorObject): DatasetDeclarationError {
-  const params = error.params as { missingProperty?: string, additionalProperty?: string, allowedValues?: unknown[] }
-  if (error.keyword === 'required' && params.missingProperty !== undefined) {
-    return new DatasetDeclarationError(file, `${error.instancePath}/${pointerSegment(params.missingProperty)}`, 'is required')
-  }
-  if (error.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
-    return new DatasetDeclarationError(file, `${error.instancePath}/${pointerSegment(params.additionalProperty)}`, 'is not a property a declaration may have')
-  }
-  if (error.keyword === 'enum' && params.allowedValues !== undefined) {
-    return new DatasetDeclarationError(file, error.instancePath, `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`)
-  }
-  return new DatasetDeclarationError(file, error.instancePath, error.message ?? `fails ${error.keyword}`)
+  const { field, detail } = schemaErrorText(error, 'a declaration')
+  return new DatasetDeclarationError(file, field, detail)
 }
 
 const NUMERIC: ReadonlySet<string> = new Set(['integer', 'number'])
@@ -92,7 +56,7 @@ function checkDeclaration (data: unknown, file: string, validate: ValidateFuncti
     throw error === undefined ? new DatasetDeclarationError(file, '', 'is not a dataset declaration') : schemaError(file, error)
   }
   const declaration = data as DatasetDeclaration
-  const ajv = sectorAjv()
+  const ajv = strictAjv()
   checkRecordSchema(declaration, file, ajv)
   checkFilters(declaration, file, ajv)
   checkPersonalData(declaration, file)

@@ -77,6 +77,12 @@ export class UnknownResourceError extends Error {
   readonly code = 'UNKNOWN_RESOURCE'
 }
 
+/** The upstream says the record asked for does not exist (a published provider's 404). */
+export class NoSuchRecordError extends Error {
+  override name = 'NoSuchRecordError'
+  readonly code = 'NO_SUCH_RECORD'
+}
+
 /** A change the upstream refuses because of the current state of what it would change (a workflow rule, a stale version). */
 export class StateConflictError extends Error {
   override name = 'StateConflictError'

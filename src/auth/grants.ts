@@ -16,6 +16,9 @@ export interface GrantRows {
 export interface ClientGrant {
   service: string
   purposes?: string[]
+  /** Published services: the operations (operationIds) allowed; absent = all. */
+  operations?: string[]
+  /** Record fields disclosed, top-level names or dotted paths; absent = all. */
   fields?: string[]
   rows?: GrantRows
   /** citizens.verify: answer which fields differ. */

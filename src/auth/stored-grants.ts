@@ -25,11 +25,11 @@ interface ClientRow {
   status: Client['status']
   admin: boolean
   rateLimitPerMinute: number | null
-  grants: Array<{ service: string, purposes: string[] | null, fields: string[] | null, rows: GrantRows | null, mismatchDetail: boolean, rateLimitPerMinute: number | null }>
+  grants: Array<{ service: string, purposes: string[] | null, operations: string[] | null, fields: string[] | null, rows: GrantRows | null, mismatchDetail: boolean, rateLimitPerMinute: number | null }>
 }
 
 const SELECT_CLIENTS = `SELECT c.client_id AS "clientId", c.name, c.status, c.admin, c.rate_limit_per_minute AS "rateLimitPerMinute",
-  COALESCE((SELECT json_agg(json_build_object('service', g.service, 'purposes', g.purposes, 'fields', g.fields,
+  COALESCE((SELECT json_agg(json_build_object('service', g.service, 'purposes', g.purposes, 'operations', g.operations, 'fields', g.fields,
       'rows', g.rows, 'mismatchDetail', g.mismatch_detail, 'rateLimitPerMinute', g.rate_limit_per_minute) ORDER BY g.service)
     FROM grants g WHERE g.client_id = c.client_id), '[]'::json) AS grants
   FROM clients c`
@@ -44,6 +44,7 @@ function clientFromRow (row: ClientRow): Client {
     grants: row.grants.map((grant) => ({
       service: grant.service,
       ...(grant.purposes === null ? {} : { purposes: grant.purposes }),
+      ...(grant.operations === null ? {} : { operations: grant.operations }),
       ...(grant.fields === null ? {} : { fields: grant.fields }),
       ...(grant.rows === null ? {} : { rows: grant.rows }),
       ...(grant.mismatchDetail ? { mismatchDetail: true } : {}),
@@ -53,12 +54,12 @@ function clientFromRow (row: ClientRow): Client {
 }
 
 async function writeGrant (tx: Queryable, clientId: string, grant: ClientGrant): Promise<void> {
-  await tx.query(`INSERT INTO grants (client_id, service, purposes, fields, rows, mismatch_detail, rate_limit_per_minute)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (client_id, service) DO UPDATE SET purposes = EXCLUDED.purposes, fields = EXCLUDED.fields,
+  await tx.query(`INSERT INTO grants (client_id, service, purposes, fields, rows, mismatch_detail, rate_limit_per_minute, operations)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (client_id, service) DO UPDATE SET purposes = EXCLUDED.purposes, operations = EXCLUDED.operations, fields = EXCLUDED.fields,
       rows = EXCLUDED.rows, mismatch_detail = EXCLUDED.mismatch_detail, rate_limit_per_minute = EXCLUDED.rate_limit_per_minute`,
   [clientId, grant.service, grant.purposes ?? null, grant.fields ?? null, grant.rows === undefined ? null : JSON.stringify(grant.rows),
-    grant.mismatchDetail === true, grant.rateLimitPerMinute ?? null])
+    grant.mismatchDetail === true, grant.rateLimitPerMinute ?? null, grant.operations ?? null])
 }
 
 async function writeClient (tx: Queryable, client: Client, replace: boolean): Promise<boolean> {

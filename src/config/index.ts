@@ -8,6 +8,7 @@ import { METRICS_ENV, readMetrics, type MetricsConfig } from './metrics.js'
 import { POPULATION_ENV, readPopulation, type PopulationConfig } from './population.js'
 import { PRESSURE_ENV, readPressure, type PressureConfig } from './pressure.js'
 import { PROCEDURES_ENV, readProcedures, type ProceduresConfig } from './procedures.js'
+import { PUBLISHED_ENV, readPublished, type PublishedConfig } from './published.js'
 import { RATE_LIMIT_ENV, readRateLimit, type RateLimitConfig } from './rate-limit.js'
 import { readRedis, REDIS_ENV, type RedisConfig } from './redis.js'
 import { readResilience, RESILIENCE_ENV } from './resilience.js'
@@ -23,7 +24,7 @@ import { readSyncs, SYNCS_ENV, type SyncConfig } from './syncs.js'
  */
 
 export { ConfigError }
-export type { AuditConfig, AuthConfig, CacheConfig, CategoriesConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
+export type { AuditConfig, AuthConfig, CacheConfig, CategoriesConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, PublishedConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
 export type { TrustProxy } from './server.js'
 
 const MODE_ENV = {
@@ -47,6 +48,7 @@ export const ENV_SCHEMA = {
     ...AUDIT_ENV,
     ...SECTOR_ENV,
     ...CATEGORIES_ENV,
+    ...PUBLISHED_ENV,
     ...SYNCS_ENV,
     ...RESILIENCE_ENV,
     ...PRESSURE_ENV,
@@ -72,6 +74,8 @@ export interface Config extends ServerConfig {
   sector: SectorConfig
   /** Shared categories: their declarations, caching, and whether reads are audited. */
   categories: CategoriesConfig
+  /** Agencies' APIs published by declaration (services/). */
+  published: PublishedConfig
   syncs: SyncConfig
   /** Load shedding: new requests get 503 `overloaded` while the event loop is saturated. */
   pressure: PressureConfig
@@ -117,6 +121,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     audit: readAudit(raw),
     sector,
     categories: readCategories(raw),
+    published: readPublished(raw, env, { resilience }),
     syncs,
     pressure: readPressure(raw),
     metrics: readMetrics(raw)

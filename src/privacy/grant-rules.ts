@@ -23,6 +23,11 @@ export function grantProblems (services: ServiceRegistry, grant: ClientGrant): G
       problems.push({ pointer: `/rows/match/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`, detail: `is not an equality filter of ${grant.service} (${matchable.length === 0 ? 'it has none' : matchable.join(', ')})` })
     }
   }
+  const operations = definition.operationIds
+  grant.operations?.forEach((operation, i) => {
+    if (operations === undefined) problems.push({ pointer: `/operations/${i}`, detail: `${grant.service} is not a published service: its grants cannot name operations` })
+    else if (!operations.includes(operation)) problems.push({ pointer: `/operations/${i}`, detail: `is not an operation of ${grant.service} (${operations.join(', ')})` })
+  })
   if (grant.mismatchDetail === true && grant.service !== 'citizens.verify') {
     problems.push({ pointer: '/mismatchDetail', detail: 'applies to citizens.verify only' })
   }

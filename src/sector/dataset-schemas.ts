@@ -50,6 +50,15 @@ export function datasetServices (datasets: readonly DatasetDeclaration[]): Recor
     personalData: hasPersonalData(declaration),
     schema: recordSchemaId(declaration),
     keyFields: [declaration.idField],
+    about: {
+      kind: 'dataset',
+      version: '1.0.0',
+      ...(declaration.description === undefined ? {} : { description: declaration.description }),
+      owner: { name: `Cơ sở dữ liệu chuyên ngành: ${declaration.sector}` },
+      legalBasis: [{ document: '194/2025/NĐ-CP', title: 'Kết nối, chia sẻ dữ liệu' }],
+      classification: hasPersonalData(declaration) ? 'restricted' : 'internal',
+      lifecycle: { status: 'active' }
+    },
     filters: declaration.filters.map((filter) => ({
       name: filter.name,
       field: filter.field,

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv'
-import { sectorAjv } from '../../adapters/sector/ajv.js'
+import { strictAjv } from '../../adapters/shared/ajv.js'
 import { readSchemas } from '../schemas/read.js'
 
 /**
@@ -8,7 +8,7 @@ import { readSchemas } from '../schemas/read.js'
  */
 export function schemaCheck<R> (schemaId: string): (record: R) => string | undefined {
   // the same formats (standard and personal-id) as the sector adapter; schemas/ carries annotations, so not strict
-  const ajv = sectorAjv({ allErrors: false, strict: false })
+  const ajv = strictAjv({ allErrors: false, strict: false })
   for (const schema of readSchemas()) ajv.addSchema(schema)
   const validate = ajv.getSchema(schemaId) as ValidateFunction | undefined
   if (validate === undefined) throw new Error(`no schema ${schemaId}`)

@@ -19,8 +19,20 @@ export function productionEnv (populationUrl: string): Record<string, string> {
     AUTH_AUDIENCE: AUDIENCE,
     SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
     SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
-    SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY
+    SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY,
+    // the published example services (services/): their providers are started only by the tests about them
+    ...PUBLISHED_EXAMPLES_UNREACHABLE
   }
+}
+
+/** Settings of the two published example services that boot a gateway without their providers (nothing listens on port 9). */
+export const PUBLISHED_EXAMPLES_UNREACHABLE: Record<string, string> = {
+  PUBLISHED_TUPHAP_HO_TICH_URL: 'http://127.0.0.1:9/api/v1',
+  PUBLISHED_TUPHAP_HO_TICH_TOKEN_URL: 'http://127.0.0.1:9/oauth/token',
+  PUBLISHED_TUPHAP_HO_TICH_CLIENT_ID: 'lgsp-test',
+  PUBLISHED_TUPHAP_HO_TICH_CLIENT_SECRET: 'test-civil-status-secret',
+  PUBLISHED_KHCN_DIA_CHI_SO_URL: 'http://127.0.0.1:9/api',
+  PUBLISHED_KHCN_DIA_CHI_SO_API_KEY: 'test-digital-address-key'
 }
 
 export interface GatewayEnvOptions {

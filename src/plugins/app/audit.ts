@@ -5,6 +5,7 @@ import type { AuditEntry } from '../../audit/record.js'
 import { createRefusalSummaries, type RefusalSummaries } from '../../audit/refusal-summaries.js'
 import { createAuditWriter } from '../../audit/writer.js'
 import { PROBLEM_KINDS } from '../../errors.js'
+import { isPersonalRoute } from '../../services.js'
 import { officialIdOf, statedPurpose } from './auth.js'
 import { problemFor } from './problem-details.js'
 
@@ -41,8 +42,7 @@ function subjectsOf (request: FastifyRequest): string[] {
 
 /** A successful answer of a personal-data service that the disclosure step never saw. */
 function undisclosed (request: FastifyRequest, reply: FastifyReply): boolean {
-  const service = request.routeOptions.config.service
-  return service !== undefined && reply.statusCode < 300 && !request.disclosed && request.server.services.isPersonalData(service)
+  return reply.statusCode < 300 && !request.disclosed && isPersonalRoute(request.server.services, request.routeOptions.config)
 }
 
 function isAudited (request: FastifyRequest, reply: FastifyReply): boolean {

@@ -4,10 +4,11 @@ import type { FastifyRequest } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
 import { textOfUtf8Header } from '../../../adapters/shared/call.js'
 import type { AuthConfig } from '../../config/auth.js'
-import { ForbiddenError, PurposeNotGrantedError, PurposeRequiredError, rateLimitedError, validationError } from '../../errors.js'
+import { ForbiddenError, PurposeNotGrantedError, PurposeNotServedError, PurposeRequiredError, rateLimitedError, validationError } from '../../errors.js'
 import type { Client, ClientGrant } from '../../auth/grants.js'
 import { createAnonymousLimit } from '../../auth/anonymous-limit.js'
 import { createTokenVerifier, tokenRefused, type TokenVerifier } from '../../auth/token-verifier.js'
+import { isPersonalRoute } from '../../services.js'
 
 /**
  * Authentication and authorisation, before the body is even read: bearer JWT → registered active client →
@@ -32,6 +33,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The grant this route needs, e.g. `citizens.read`. */
     service?: string
+    /** A published operation (its operationId): a grant may be narrowed to some operations of its service. */
+    operation?: string
+    /** Whether this route's answers are personal data, when it is not the service's say (published operations). */
+    personalData?: boolean
+    /** The purposes a published operation serves: the stated purpose must be one of them and granted. */
+    purposes?: readonly string[]
     /** Any valid token of a registered client will do. */
     authenticated?: boolean
     /** Needs the admin scope and an admin client. */
@@ -95,7 +102,7 @@ function bearerToken (request: FastifyRequest): string {
 
 const ANONYMOUS_LIMITED = 'anonymous-rate-limited'
 
-function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant): Purpose {
+function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant, served: readonly string[] | undefined): Purpose {
   const header = request.headers['x-purpose']
   if (header === undefined || header === '') throw new PurposeRequiredError(service)
   const purpose = statedPurpose(request)
@@ -103,6 +110,9 @@ function purposeOf (request: FastifyRequest, service: string, grant: ClientGrant
     throw validationError([{ in: 'headers', pointer: '/x-purpose', detail: 'must be CODE or CODE:reference (e.g. TTHC:000.00.20.H23-230223-0001)' }])
   }
   if (!(grant.purposes ?? []).includes(purpose.code)) throw new PurposeNotGrantedError(purpose.code, service)
+  if (served !== undefined && !served.includes(purpose.code)) {
+    throw new PurposeNotServedError(`Purpose ${purpose.code} is not one this operation of ${service} serves (${served.join(', ')})`)
+  }
   return purpose
 }
 
@@ -175,8 +185,12 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
         return
       }
       if (grant === undefined || !token.scopes.has(service)) throw new ForbiddenError(`client ${client.clientId} is not granted ${service}`)
+      const { operation, purposes } = request.routeOptions.config
+      if (operation !== undefined && grant.operations !== undefined && !grant.operations.includes(operation)) {
+        throw new ForbiddenError(`the grant of ${service} to client ${client.clientId} does not include operation ${operation}`)
+      }
       caller.grant = grant
-      if (app.services.isPersonalData(service)) caller.purpose = purposeOf(request, service, grant)
+      if (isPersonalRoute(app.services, request.routeOptions.config)) caller.purpose = purposeOf(request, service, grant, purposes)
     }
     request.caller = caller
   })

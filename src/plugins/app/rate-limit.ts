@@ -103,7 +103,8 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
   app.addHook('onRequest', async (request, reply) => {
     const service = bucketOf(request.routeOptions.config)
     if (service === undefined || request.caller === undefined) return
-    const result = await counted(request, check, app.services.isPersonalData(service))
+    // a bucket of personal data fails closed when calls cannot be counted
+    const result = await counted(request, check, request.routeOptions.config.personalData ?? app.services.isPersonalData(service))
     if (result === undefined || result.isAllowed) return // only with an allow list, which is not configured; narrows the result type
     reply.header('x-ratelimit-limit', result.max)
     reply.header('x-ratelimit-remaining', result.remaining)

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { datasetServices } from '../../sector/dataset-schemas.js'
+import { publishedDefinitions } from '../../published/definitions.js'
 import { serviceRegistry, type ServiceRegistry } from '../../services.js'
 
 export interface ServiceOperation {
@@ -11,7 +12,7 @@ export interface ServiceOperation {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every grantable service: the API's own and one per declared sector dataset. */
+    /** Every grantable service: the API's own, one per declared sector dataset, and the published ones. */
     services: ServiceRegistry
     /** Which routes serve which grant, read from the routes themselves as they are registered. */
     serviceOperations: ReadonlyMap<string, ServiceOperation[]>
@@ -19,7 +20,7 @@ declare module 'fastify' {
 }
 
 export default fp(async function serviceCatalogue (app) {
-  app.decorate('services', serviceRegistry(datasetServices(app.sector.datasets)))
+  app.decorate('services', serviceRegistry({ ...datasetServices(app.sector.datasets), ...publishedDefinitions(app.published.services) }))
   const operations = new Map<string, ServiceOperation[]>()
   app.decorate('serviceOperations', operations)
   app.addHook('onRoute', (route) => {
@@ -33,4 +34,4 @@ export default fp(async function serviceCatalogue (app) {
       operations.set(service, list)
     }
   })
-}, { name: 'service-catalogue', dependencies: ['sector'] })
+}, { name: 'service-catalogue', dependencies: ['sector', 'published'] })

@@ -54,6 +54,7 @@ export function withUpstreamMetrics (config: Config, metrics: GatewayMetrics | u
     population: observed(config.population),
     procedures: observed(config.procedures),
     sector: { ...config.sector, upstreams: Object.fromEntries(Object.entries(config.sector.upstreams).map(([name, options]) => [name, observed(options)])) },
+    published: observed(config.published),
     syncs: { ...config.syncs, portal: observed(config.syncs.portal) }
   }
 }
@@ -106,7 +107,7 @@ export default fp<{ enabled: boolean }>(async function metrics (app, { enabled }
     registers
   })
   // the national portal's client belongs to the sync worker, not to the app: only its latency is seen here
-  const upstreams = (): UpstreamResilience[] => [app.population, app.procedures, app.sector].flatMap((port) => port.resilience())
+  const upstreams = (): UpstreamResilience[] => [app.population, app.procedures, app.sector, app.published].flatMap((port) => port.resilience())
   new Gauge({ // eslint-disable-line no-new
     name: 'gateway_upstream_circuit_state',
     help: 'Circuit breaker of the upstream: 0 closed, 1 half-open (probing), 2 open',

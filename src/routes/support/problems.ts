@@ -5,6 +5,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict with the current state (illegal status change, stale expectedSequence, Idempotency-Key reused for another request or still in progress)',
   429: 'Rate limit exceeded; Retry-After says when to try again',
   404: 'Not found',
+  410: 'The service was retired by its owner (type service-retired)',
   413: 'Request body too large',
   415: 'Unsupported media type',
   502: 'The upstream system answered with an error',

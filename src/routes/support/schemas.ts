@@ -27,3 +27,11 @@ export const personalDataHeaders = {
 
 export const LIMIT = { type: 'integer', minimum: 1, maximum: 100, default: 20 }
 export const CURSOR = { type: 'string', minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page' }
+
+/** The Idempotency-Key header of a write that must not apply twice. */
+export const IDEMPOTENCY_KEY = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9._:-]{8,128}$',
+  maxLength: 128,
+  description: 'Unique per intended change: a repeat with the same key and body replays the first answer; the same key with another body is a 409.'
+}

@@ -5,7 +5,7 @@ import { problemFor, readdressed, type Problem } from '../../../plugins/app/prob
 import { problemResponses } from '../../support/problems.js'
 import type { IdempotencyKey } from '../../../store/idempotency.js'
 import { callContext } from '../../support/call-context.js'
-import { CURSOR, LIMIT, personalDataHeaders, SECURITY } from '../../support/schemas.js'
+import { CURSOR, IDEMPOTENCY_KEY, LIMIT, personalDataHeaders, SECURITY } from '../../support/schemas.js'
 
 /** Dossiers of the one-stop system. They name their applicant, so they are personal data: purpose, fields, audit. */
 
@@ -97,7 +97,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
         ...personalDataHeaders,
         properties: {
           ...personalDataHeaders.properties,
-          'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', maxLength: 128, description: 'Unique per intended change: a repeat with the same key and body replays the first answer; the same key with another body is a 409.' }
+          'idempotency-key': IDEMPOTENCY_KEY
         },
         required: [...personalDataHeaders.required, 'idempotency-key']
       },

@@ -28,7 +28,7 @@ export default async function serviceRoutes (app: FastifyInstance): Promise<void
           ...(grant.fields === undefined ? {} : { fields: grant.fields }),
           rateLimitPerMinute: grant.rateLimitPerMinute ?? caller.client.rateLimitPerMinute ?? app.config.rateLimit.defaultPerMinute,
           operations: app.serviceOperations.get(grant.service) ?? [],
-          schema: `/openapi.json#/components/schemas/${definition.schema}`
+          schema: definition.schema === undefined ? `/api/v1/catalogue/${grant.service}/openapi.json` : `/openapi.json#/components/schemas/${definition.schema}`
         }]
       })
     // open services (reference data) are every registered client's, granted or not
