@@ -25,6 +25,7 @@ COPY schemas ./schemas
 COPY src/store/migrations ./src/store/migrations
 COPY demo ./demo
 COPY sector ./sector
+COPY categories ./categories
 # published services: declarations and the providers' OpenAPI documents (the simulators serve theirs)
 COPY services ./services
 # .demo holds the demo identity provider's key when the compose stack makes one (never baked into the image)

@@ -17,6 +17,7 @@ import published from './plugins/app/published.js'
 import serviceCatalogue from './plugins/app/service-catalogue.js'
 import disclosure from './plugins/app/disclosure.js'
 import sector from './plugins/app/sector.js'
+import categories from './plugins/app/categories.js'
 import syncs from './plugins/app/syncs.js'
 import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
@@ -35,6 +36,7 @@ import catalogueRoutes from './routes/api/v1/catalogue.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
+import categoryRoutes from './routes/api/v1/categories.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
@@ -114,6 +116,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(redis, { ...(config.redis.target === undefined ? {} : { target: config.redis.target }) })
   await app.register(store, { config: config.store })
   await app.register(sector, { config: config.sector })
+  // shared categories (administrative units and the province's own lists), declared by files, held in memory
+  await app.register(categories, { config: config.categories })
   // reference data kept in memory and Redis (procedures, datasets declared cacheable); never personal data
   await app.register(responseCache, { config: config.cache })
   // agencies' APIs published by declaration (services/): their clients and the providers' schemas
@@ -139,6 +143,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(procedureRoutes, { prefix: '/api/v1' })
   await app.register(dossierRoutes, { prefix: '/api/v1' })
   await app.register(sectorRoutes, { prefix: '/api/v1' })
+  await app.register(categoryRoutes, { prefix: '/api/v1', config: config.categories })
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(publishedRoutes, { prefix: '/api/v1' })
   await app.register(catalogueRoutes, { prefix: '/api/v1' })

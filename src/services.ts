@@ -35,6 +35,8 @@ export interface ServiceDefinition {
   title: string
   /** Whether it discloses personal data (for a published service: whether any of its operations does). */
   personalData: boolean
+  /** Any valid token of a registered client may use it, without a grant or a scope (reference data, no personal data). */
+  open?: boolean
   /** Component schema of what the service returns, for the /services links (published services: their own document). */
   schema?: string
   /** Fields a filtered record always keeps: they identify it, and the caller sent or asked by them. */
@@ -85,7 +87,9 @@ export const API_SERVICES: Readonly<Record<string, ServiceDefinition>> = {
   'procedures.read': { title: 'Read the administrative-procedure catalogue of the one-stop system', personalData: false, schema: 'Procedure', about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'public', lifecycle: ACTIVE } },
   // a dossier names its applicant: personal data, so a purpose is needed and only granted fields leave
   'dossiers.read': { title: 'Read dossiers of the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects, about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'restricted', lifecycle: ACTIVE } },
-  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects, about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'restricted', lifecycle: ACTIVE } }
+  'dossiers.write': { title: 'Change the status of a dossier in the one-stop system', personalData: true, schema: 'Dossier', keyFields: ['dossierCode'], filters: DOSSIER_FILTERS, subjectsOf: dossierSubjects, about: { kind: 'built-in', version: '1.0.0', owner: ONE_STOP_OWNER, legalBasis: ONE_STOP_BASIS, classification: 'restricted', lifecycle: ACTIVE } },
+  // the shared categories (danh mục dùng chung): every agency system needs them, so no grant is asked for
+  'categories.read': { title: 'Read the shared categories (danh mục dùng chung): administrative units since 1 July 2025, the legacy ones and their conversion', personalData: false, open: true, schema: 'CategoryItem', about: { kind: 'category', version: '2025.07.01', owner: { name: 'Cục Thống kê (Bộ Tài chính)' }, legalBasis: [{ document: '19/2025/QĐ-TTg', title: 'Bảng danh mục và mã số các đơn vị hành chính Việt Nam' }, { document: '202/2025/QH15' }], classification: 'public', lifecycle: ACTIVE } }
 }
 
 /** The services of one gateway: the API's own and those of its declared datasets. */
@@ -94,6 +98,8 @@ export interface ServiceRegistry {
   get (service: string): ServiceDefinition | undefined
   /** Personal-data services need a purpose, and fail closed when calls cannot be counted. */
   isPersonalData (service: string): boolean
+  /** Open services need no grant: any valid token of a registered client may call them. */
+  isOpen (service: string): boolean
   /** Whether a grant with these fields (absent list = all fields) discloses the whole of `field`: granted, or a key field. */
   discloses (service: string, fields: readonly string[] | undefined, field: string): boolean
   /**
@@ -113,6 +119,8 @@ export function serviceRegistry (more: Readonly<Record<string, ServiceDefinition
     names: [...all.keys()],
     get: (service) => all.get(service),
     isPersonalData: (service) => all.get(service)?.personalData === true,
+    // never both: personal data always needs a grant and a purpose
+    isOpen: (service) => all.get(service)?.open === true && all.get(service)?.personalData !== true,
     discloses,
     filterFields (record, fields, service) {
       if (fields === undefined) return record

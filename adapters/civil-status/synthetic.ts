@@ -1,5 +1,5 @@
 import type { Address, Citizen } from '../population/port.js'
-import { HOME_PROVINCE } from '../shared/admin-units.js'
+import { HOME_PROVINCE } from '../shared/demo-units.js'
 import { random, type Random } from '../shared/random.js'
 import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 

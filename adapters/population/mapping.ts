@@ -12,6 +12,8 @@ function addressToXml (address: Address): XmlObject {
   return {
     MaTinh: address.provinceCode,
     TenTinh: address.provinceName,
+    ...(address.districtCode === undefined ? {} : { MaHuyen: address.districtCode }),
+    ...(address.districtName === undefined ? {} : { TenHuyen: address.districtName }),
     MaXa: address.communeCode,
     TenXa: address.communeName,
     ...(address.detail === undefined ? {} : { ChiTiet: address.detail })
@@ -52,9 +54,13 @@ function addressFromXml (record: XmlObject, name: string): Address {
   const value = record[name]
   if (typeof value !== 'object') throw new MappingError(`CongDan.${name} missing`)
   const detail = optionalText(value, 'ChiTiet')
+  const districtCode = optionalText(value, 'MaHuyen')
+  const districtName = optionalText(value, 'TenHuyen')
   return {
     provinceCode: text(value, 'MaTinh'),
     provinceName: text(value, 'TenTinh'),
+    ...(districtCode === undefined ? {} : { districtCode }),
+    ...(districtName === undefined ? {} : { districtName }),
     communeCode: text(value, 'MaXa'),
     communeName: text(value, 'TenXa'),
     ...(detail === undefined ? {} : { detail })

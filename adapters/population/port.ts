@@ -4,9 +4,17 @@ import type { Gender } from '../../domain/personal-id.js'
 
 /** What the gateway needs from the national population database, in the gateway's own terms. */
 
+/**
+ * An address as the population database records it: in the units in force when it was recorded. One recorded
+ * before 1 July 2025 (a place of origin from a birth registration) names a district, which the current units no
+ * longer have: its province and commune are then legacy units.
+ */
 export interface Address {
   provinceCode: string
   provinceName: string
+  /** Legacy addresses only: the district (3-digit code) of the units before 1 July 2025. */
+  districtCode?: string
+  districtName?: string
   communeCode: string
   communeName: string
   detail?: string

@@ -18,6 +18,8 @@ const ADDRESS_PARTS = `
       <xs:sequence>
         <xs:element name="MaTinh" type="tns:MaTinh"/>
         <xs:element name="TenTinh" type="tns:ChuoiKhongRong"/>
+        <xs:element name="MaHuyen" type="tns:MaHuyen" minOccurs="0"/>
+        <xs:element name="TenHuyen" type="tns:ChuoiKhongRong" minOccurs="0"/>
         <xs:element name="MaXa" type="tns:MaXa"/>
         <xs:element name="TenXa" type="tns:ChuoiKhongRong"/>
         <xs:element name="ChiTiet" type="tns:ChuoiKhongRong" minOccurs="0"/>
@@ -50,6 +52,10 @@ export function populationSchema (): string {
     </xs:simpleType>
     <xs:simpleType name="MaTinh">
       <xs:restriction base="xs:string"><xs:pattern value="[0-9]{2}"/></xs:restriction>
+    </xs:simpleType>
+    <xs:simpleType name="MaHuyen">
+      <xs:annotation><xs:documentation>District code of an address recorded before 1 July 2025 (legacy units: province, district, commune).</xs:documentation></xs:annotation>
+      <xs:restriction base="xs:string"><xs:pattern value="[0-9]{3}"/></xs:restriction>
     </xs:simpleType>
     <xs:simpleType name="MaXa">
       <xs:restriction base="xs:string"><xs:pattern value="[0-9]{5}"/></xs:restriction>

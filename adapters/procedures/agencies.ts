@@ -1,4 +1,5 @@
-import { HOME_PROVINCE, type Commune } from '../shared/admin-units.js'
+import type { Commune } from '../shared/admin-units.js'
+import { HOME_PROVINCE } from '../shared/demo-units.js'
 import type { Field } from './catalogue.js'
 import type { Agency, Procedure } from './port.js'
 import type { DossierStatus } from './statuses.js'

@@ -1,7 +1,7 @@
 import { isoTime, parseIsoTime } from '../shared/vietnam-time.js'
 import { handlingUnitFor } from './agencies.js'
 import type { Dossier, DossierChange, Procedure, StatusChange } from './port.js'
-import { containsAllWords, foldVietnamese } from './search-text.js'
+import { containsAllWords, foldVietnamese } from '../shared/search-text.js'
 import { allowedNextStatuses, canTransition, isFinalStatus, type DossierStatus } from './statuses.js'
 import { compareDossiers, type SyntheticProcedures } from './synthetic.js'
 

@@ -8,7 +8,7 @@ import { parsePortalTime, portalTime } from '../shared/vietnam-time.js'
 import { DOSSIER_CODE, PROCEDURE_CODE } from './identifiers.js'
 import { dossierChangeToPortal, dossierToPortal, ERROR_CODES, procedureToPortal, STATUS_CODES, STATUS_LABELS, statusFromCode } from './mapping.js'
 import { DossierRegister, type DossierFilter } from './register.js'
-import { queryWords } from './search-text.js'
+import { queryWords } from '../shared/search-text.js'
 import { syntheticProcedures, type SyntheticProcedures } from './synthetic.js'
 import { textOfUtf8Header } from '../shared/call.js'
 

@@ -1,4 +1,4 @@
-import { HOME_PROVINCE } from '../shared/admin-units.js'
+import { HOME_PROVINCE } from '../shared/demo-units.js'
 import { random, type Random } from '../shared/random.js'
 import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 import { isoTime, portalTime, startOfDay, vietnamTime, weekdayOf } from '../shared/vietnam-time.js'

@@ -1,6 +1,7 @@
 import type { Citizen } from '../population/port.js'
 import { businessAt } from '../procedures/businesses.js'
-import { HOME_PROVINCE, type Commune } from '../shared/admin-units.js'
+import type { Commune } from '../shared/admin-units.js'
+import { HOME_PROVINCE } from '../shared/demo-units.js'
 import { random, type Random } from '../shared/random.js'
 import { syntheticPopulation, type SyntheticPopulation } from '../shared/synthetic-people.js'
 import {

@@ -1,5 +1,5 @@
 import { BIRTH_PROVINCE_CODES, centuryAndYearDigits, type Gender } from '../../domain/personal-id.js'
-import { HOME_PROVINCE, OTHER_PROVINCES, type Province } from './admin-units.js'
+import { HOME_LEGACY_PLACES, HOME_PROVINCE, OTHER_LEGACY_PLACES, OTHER_PROVINCES, type ProvinceSample } from './demo-units.js'
 import { random, type Random } from './random.js'
 import { familyName, fullName } from './vietnamese-names.js'
 import type { Address, Citizen } from '../population/port.js'
@@ -42,7 +42,7 @@ function indexFromId (personalId: string): number {
   return Number((BigInt(digits - OFFSET + ID_SPACE) * BigInt(INVERSE)) % BigInt(ID_SPACE))
 }
 
-function address (rng: Random, province: Province, withDetail: boolean): Address {
+function address (rng: Random, province: ProvinceSample, withDetail: boolean): Address {
   const commune = rng.pick(province.communes)
   const base = { provinceCode: province.code, provinceName: province.name, communeCode: commune.code, communeName: commune.name }
   if (!withDetail) return base
@@ -52,8 +52,28 @@ function address (rng: Random, province: Province, withDetail: boolean): Address
   return { ...base, detail }
 }
 
-function someProvince (rng: Random, homeShare: number): Province {
+function someProvince (rng: Random, homeShare: number): ProvinceSample {
   return rng.next() < homeShare ? HOME_PROVINCE : rng.pick(OTHER_PROVINCES)
+}
+
+/** The day the 2-level units came into force: what was recorded before names the legacy units. */
+const REFORM_DAY = '2025-07-01'
+
+/**
+ * A place of origin as the birth registration recorded it: in the legacy units (province, district, commune)
+ * for a birth before the reform, else in the current ones.
+ */
+function placeOfOrigin (rng: Random, born: string): Address {
+  if (born >= REFORM_DAY) return address(rng, someProvince(rng, 0.7), false)
+  const place = rng.pick(rng.next() < 0.7 ? HOME_LEGACY_PLACES : OTHER_LEGACY_PLACES)
+  return {
+    provinceCode: place.commune.provinceCode,
+    provinceName: place.provinceName,
+    districtCode: place.commune.districtCode,
+    districtName: place.districtName,
+    communeCode: place.commune.code,
+    communeName: place.commune.name
+  }
 }
 
 function dateOfBirth (rng: Random): string {
@@ -94,7 +114,7 @@ export function syntheticPopulation ({ seed = 2025, size = 5000 }: { seed?: numb
       nationality: 'VN',
       ethnicity: rng.weighted(ETHNICITIES),
       religion: rng.weighted(RELIGIONS),
-      placeOfOrigin: address(rng, someProvince(rng, 0.7), false),
+      placeOfOrigin: placeOfOrigin(rng, born),
       permanentAddress,
       currentAddress: rng.next() < 0.85 ? permanentAddress : address(rng, someProvince(rng, 0.6), true),
       fatherFullName: fullName(rng, 'male', family),

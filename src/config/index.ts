@@ -2,6 +2,7 @@ import { envSchema } from 'env-schema'
 import { AUDIT_ENV, readAudit, type AuditConfig } from './audit.js'
 import { AUTH_ENV, readAuth, type AuthConfig } from './auth.js'
 import { CACHE_ENV, readCache, type CacheConfig } from './cache.js'
+import { CATEGORIES_ENV, readCategories, type CategoriesConfig } from './categories.js'
 import { ConfigError, type EnvOf } from './env.js'
 import { METRICS_ENV, readMetrics, type MetricsConfig } from './metrics.js'
 import { POPULATION_ENV, readPopulation, type PopulationConfig } from './population.js'
@@ -23,7 +24,7 @@ import { readSyncs, SYNCS_ENV, type SyncConfig } from './syncs.js'
  */
 
 export { ConfigError }
-export type { AuditConfig, AuthConfig, CacheConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, PublishedConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
+export type { AuditConfig, AuthConfig, CacheConfig, CategoriesConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, PublishedConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
 export type { TrustProxy } from './server.js'
 
 const MODE_ENV = {
@@ -46,6 +47,7 @@ export const ENV_SCHEMA = {
     ...STORE_ENV,
     ...AUDIT_ENV,
     ...SECTOR_ENV,
+    ...CATEGORIES_ENV,
     ...PUBLISHED_ENV,
     ...SYNCS_ENV,
     ...RESILIENCE_ENV,
@@ -70,6 +72,8 @@ export interface Config extends ServerConfig {
   store: StoreConfig
   audit: AuditConfig
   sector: SectorConfig
+  /** Shared categories: their declarations, caching, and whether reads are audited. */
+  categories: CategoriesConfig
   /** Agencies' APIs published by declaration (services/). */
   published: PublishedConfig
   syncs: SyncConfig
@@ -116,6 +120,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     store,
     audit: readAudit(raw),
     sector,
+    categories: readCategories(raw),
     published: readPublished(raw, env, { resilience }),
     syncs,
     pressure: readPressure(raw),

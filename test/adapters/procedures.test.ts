@@ -5,7 +5,7 @@ import { createProceduresClient, type ProceduresClientOptions } from '../../adap
 import { DOSSIER_CODE, ENTERPRISE_CODE } from '../../adapters/procedures/identifiers.js'
 import { dossierFromPortal, dossierToPortal, procedureFromPortal, procedureToPortal, STATUS_CODES } from '../../adapters/procedures/mapping.js'
 import { ALLOWED_TRANSITIONS, DOSSIER_STATUSES, type Dossier, type ProceduresPort } from '../../adapters/procedures/port.js'
-import { foldVietnamese } from '../../adapters/procedures/search-text.js'
+import { foldVietnamese } from '../../adapters/shared/search-text.js'
 import { startProceduresSimulator, type ProceduresSimulator } from '../../adapters/procedures/simulator.js'
 import { syntheticProcedures } from '../../adapters/procedures/synthetic.js'
 import { parsePortalTime, portalBound } from '../../adapters/shared/vietnam-time.js'

@@ -5,7 +5,7 @@ import type { AuthVariant, Expectation } from './requests.js'
 
 /**
  * Authorization headers a secured operation must refuse: no valid token (401), or a valid token of a client
- * that may not call (403) or holds no grant (403, or 2xx where any valid token will do).
+ * that may not call (403) or holds no grant (403, or what the request deserves where any valid token will do).
  */
 
 export interface Callers {
@@ -22,7 +22,9 @@ export interface Callers {
 
 const unauthorized: Expectation = { why: 'no valid token', accepts: (status) => status === 401 }
 const forbidden: Expectation = { why: 'a client that may not call', accepts: (status) => status === 403 }
-const notGranted: Expectation = { why: 'a valid token without the grant', accepts: (status) => status === 403 || (status >= 200 && status < 300) }
+// where any valid token will do (/services, the open categories), the answer the request itself deserves: a page,
+// a 304, or a 400/404 for a cursor or a category that does not exist
+const notGranted: Expectation = { why: 'a valid token without the grant', accepts: (status) => status === 403 || (status >= 200 && status < 300) || [304, 400, 404].includes(status) }
 
 export async function refusedAuthorizations (callers: Callers): Promise<AuthVariant[]> {
   const { granted, scopes } = callers

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { foldVietnamese } from '../../adapters/procedures/search-text.js'
+import { foldVietnamese } from '../../adapters/shared/search-text.js'
 import { buildTestGateway } from '../support/gateway.js'
 
 const MOTCUA = { clientId: 'VN.TEST.MOTCUA', scopes: ['procedures.read', 'dossiers.read', 'dossiers.write'], purpose: null }

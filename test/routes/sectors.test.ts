@@ -156,7 +156,7 @@ t.test('datasets are services: listed, grantable, in the API description and in 
   const { app, headers } = await gateway(t)
   const services = (await app.inject({ method: 'GET', url: '/api/v1/services', headers: await headers(SECTOR) })).json().services
   const byName = (name: string): unknown => services.find((service: { service: string }) => service.service === name)
-  t.same(services.map((service: { service: string }) => service.service).sort(), [ENTERPRISE, HEALTH, LAND])
+  t.same(services.map((service: { service: string }) => service.service).sort(), ['categories.read', ENTERPRISE, HEALTH, LAND], 'its datasets, and the open categories')
   t.match(byName(LAND), { personalData: true, purposes: ['TTHC'], schema: '/openapi.json#/components/schemas/SectorLandParcels', operations: [{ method: 'GET', path: '/api/v1/sectors/land/parcels/{id}' }, { method: 'GET', path: '/api/v1/sectors/land/parcels' }] })
   t.match(byName(HEALTH), { personalData: false, schema: '/openapi.json#/components/schemas/SectorHealthFacilities' })
 

@@ -21,6 +21,8 @@ declare module 'fastify' {
     upstream?: string
     /** A query parameter other than `personalId` that names the person a call is about (the audit search's `subject`). */
     subjectQuery?: string
+    /** false: answers are not recorded (reference data read all day, when the configuration says so); refusals still are. */
+    auditAnswers?: boolean
   }
 }
 
@@ -43,8 +45,9 @@ function undisclosed (request: FastifyRequest, reply: FastifyReply): boolean {
   return reply.statusCode < 300 && !request.disclosed && isPersonalRoute(request.server.services, request.routeOptions.config)
 }
 
-function isAudited (request: FastifyRequest): boolean {
-  const { service, admin, authenticated } = request.routeOptions.config
+function isAudited (request: FastifyRequest, reply: FastifyReply): boolean {
+  const { service, admin, authenticated, auditAnswers } = request.routeOptions.config
+  if (auditAnswers === false && reply.statusCode < 400) return false
   return service !== undefined || admin === true || authenticated === true
 }
 
@@ -119,7 +122,7 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
   if (!enabled) return
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!isAudited(request) || countedInSummary(request, reply, summaries)) return payload
+    if (!isAudited(request, reply) || countedInSummary(request, reply, summaries)) return payload
     if (undisclosed(request, reply)) {
       // a bug, caught before it leaks: personal data must pass the disclosure step (fields, rows, subjects)
       request.log.error({ route: request.routeOptions.url }, 'personal-data answer did not pass the disclosure step')

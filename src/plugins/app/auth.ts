@@ -178,6 +178,12 @@ export default fp<{ config: AuthConfig }>(async function auth (app, { config }) 
     }
     if (service !== undefined) {
       const grant = client.grants.find((candidate) => candidate.service === service)
+      // an open service (reference data) is any registered client's; a grant, if any, still sets its rate limit
+      if (app.services.isOpen(service)) {
+        if (grant !== undefined && token.scopes.has(service)) caller.grant = grant
+        request.caller = caller
+        return
+      }
       if (grant === undefined || !token.scopes.has(service)) throw new ForbiddenError(`client ${client.clientId} is not granted ${service}`)
       const { operation, purposes } = request.routeOptions.config
       if (operation !== undefined && grant.operations !== undefined && !grant.operations.includes(operation)) {

@@ -4,6 +4,7 @@ import { NotFoundError, validationError } from '../../../errors.js'
 import { problemResponses } from '../../support/problems.js'
 import { callContext } from '../../support/call-context.js'
 import { personalDataHeaders, SECURITY } from '../../support/schemas.js'
+import { citizenWithCurrentUnits } from '../../../categories/current-units.js'
 
 export default async function citizenRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { personalId: string } }>('/citizens/:personalId', {
@@ -29,7 +30,7 @@ export default async function citizenRoutes (app: FastifyInstance): Promise<void
   }, async (request) => {
     const citizen = await app.population.findCitizenByPersonalId(request.params.personalId, callContext(request))
     if (citizen === undefined) throw new NotFoundError('No citizen has this personal id')
-    return app.disclosure.records(request, [citizen])[0]
+    return app.disclosure.records(request, [citizenWithCurrentUnits(citizen, app.categories)])[0]
   })
 
   app.post<{ Body: IdentityClaim }>('/citizens/verify', {

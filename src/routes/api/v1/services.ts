@@ -9,7 +9,7 @@ export default async function serviceRoutes (app: FastifyInstance): Promise<void
       tags: ['discovery'],
       operationId: 'listServices',
       summary: 'The services this caller may use',
-      description: 'Any valid token. Lists each service granted to the client and present in the token scope, with its purposes, fields, rate limit, operations and response schema.',
+      description: 'Any valid token. Lists each service granted to the client and present in the token scope, and the open services any client may use (the shared categories), with its purposes, fields, rate limit, operations and response schema.',
       security: SECURITY,
       response: { 200: { description: 'Usable services', $ref: 'ServiceList#' }, ...problemResponses(401, 403) }
     }
@@ -31,6 +31,20 @@ export default async function serviceRoutes (app: FastifyInstance): Promise<void
           schema: definition.schema === undefined ? `/api/v1/catalogue/${grant.service}/openapi.json` : `/openapi.json#/components/schemas/${definition.schema}`
         }]
       })
+    // open services (reference data) are every registered client's, granted or not
+    for (const name of app.services.names) {
+      const definition = app.services.get(name)
+      if (definition === undefined || !app.services.isOpen(name) || services.some((listed) => listed.service === name)) continue
+      services.push({
+        service: name,
+        title: definition.title,
+        personalData: false,
+        purposes: [],
+        rateLimitPerMinute: caller.client.rateLimitPerMinute ?? app.config.rateLimit.defaultPerMinute,
+        operations: app.serviceOperations.get(name) ?? [],
+        schema: `/openapi.json#/components/schemas/${definition.schema}`
+      })
+    }
     return { clientId: caller.clientId, services }
   })
 }
