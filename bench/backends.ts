@@ -4,7 +4,7 @@ import { gatewayEnv } from '../test/support/env.js'
 import { identityFiles, signTestToken, type IdentityFiles } from '../test/support/identity.js'
 import { redisPrefix, redisUrl } from '../test/support/redis.js'
 import { storeEnv } from '../test/support/store.js'
-import { startUpstreamsProcess, type UpstreamsProcess } from './children.js'
+import { BENCH_DIGITAL_ADDRESS_KEY, startUpstreamsProcess, type UpstreamsProcess } from './children.js'
 import type { Cleanup } from './script.js'
 
 /**
@@ -44,7 +44,8 @@ export async function benchStore (cleanup: Cleanup, databaseUrl: string | undefi
 
 /**
  * The one-stop system every gateway benchmark calls as: personal data for purpose TTHC with the one-stop field set,
- * and reference data. Its limits are the most a grant may have (16,667 req/s), above what one gateway serves: the
+ * reference data, and the published digital addresses (khcn.dia-chi-so) for TTHC with the demo's field list, the
+ * household head's name only (a nested path: the disclosure step walks into chuHo). Its limits are the most a grant may have (16,667 req/s), above what one gateway serves: the
  * limiter counts in Redis but never refuses.
  */
 export const BENCH_CLIENT: Client = {
@@ -53,7 +54,13 @@ export const BENCH_CLIENT: Client = {
   status: 'active',
   grants: [
     { service: 'citizens.read', purposes: ['TTHC'], fields: ['fullName', 'dateOfBirth', 'gender', 'permanentAddress', 'currentAddress'], rateLimitPerMinute: 1_000_000 },
-    { service: 'procedures.read', rateLimitPerMinute: 1_000_000 }
+    { service: 'procedures.read', rateLimitPerMinute: 1_000_000 },
+    {
+      service: 'khcn.dia-chi-so',
+      purposes: ['TTHC'],
+      fields: ['maDiaChi', 'soNha', 'duong', 'thonXom', 'xaPhuong', 'tinhThanh', 'toaDo', 'chuHo.hoTen', 'loaiCongTrinh', 'capNhatLuc'],
+      rateLimitPerMinute: 1_000_000
+    }
   ]
 }
 
@@ -69,7 +76,10 @@ export async function benchCallerHeaders (scopes: string[], ttlSeconds: number):
   }
 }
 
-/** What every gateway benchmark starts with: JWKS and grants files, Redis, and the upstream simulators in a process. */
+/**
+ * What every gateway benchmark starts with: JWKS and grants files, Redis, and the upstream simulators in a process
+ * (the digital-address registry among them).
+ */
 export interface BenchBackends {
   identity: IdentityFiles
   redis: BenchRedis
@@ -79,19 +89,25 @@ export interface BenchBackends {
 export async function startBenchBackends (cleanup: Cleanup, options: { clients: Client[], ids: number, redisUrl: string | undefined }): Promise<BenchBackends> {
   const identity = await identityFiles(cleanup, options.clients)
   const redis = await benchRedis(cleanup, options.redisUrl)
-  const upstreams = await startUpstreamsProcess(cleanup, { ids: options.ids })
-  process.stderr.write(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}; Redis: ${redis.description} at ${redis.url}\n`)
+  const upstreams = await startUpstreamsProcess(cleanup, { ids: options.ids, digitalAddress: true })
+  process.stderr.write(`population simulator at ${upstreams.populationUrl}, procedures simulator at ${upstreams.proceduresUrl}, ` +
+    `digital-address simulator at ${upstreams.digitalAddressUrl ?? '–'}; Redis: ${redis.description} at ${redis.url}\n`)
   return { identity, redis, upstreams }
 }
 
 /**
  * A production-shaped gateway's environment on these backends (add the store's). Rate limits are far above the
  * load so they are counted, not hit; sector datasets and sync queues are configured though a benchmark may not
- * use them; every Redis key is under the run's prefix.
+ * use them; every Redis key is under the run's prefix. The published digital addresses go to their simulator;
+ * the civil-status register (tuphap.ho-tich), which no benchmark calls, keeps the tests' unreachable URL and dummy
+ * secrets (test/support/env.ts), enough for the gateway to boot.
  */
 export function benchGatewayEnv ({ identity, redis, upstreams }: BenchBackends): Record<string, string> {
   return {
     ...gatewayEnv({ upstreams, identity, redis }),
+    ...(upstreams.digitalAddressUrl === undefined
+      ? {}
+      : { PUBLISHED_KHCN_DIA_CHI_SO_URL: upstreams.digitalAddressUrl, PUBLISHED_KHCN_DIA_CHI_SO_API_KEY: BENCH_DIGITAL_ADDRESS_KEY }),
     // warnings and errors (an audit record not committed, Redis away) still show; nothing per request
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '1000000'

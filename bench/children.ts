@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { Session } from 'node:inspector/promises'
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { startDigitalAddressSimulator } from '../adapters/digital-address/simulator.js'
 import { startUpstreams, TEST_CREDENTIALS, type SimulatorOptions } from '../test/support/upstreams.js'
 import { createCleanup, type Cleanup } from './script.js'
 
@@ -16,20 +17,28 @@ import { createCleanup, type Cleanup } from './script.js'
 
 const CHILD_FLAG = '--bench-child'
 
+/** The API key the benchmarks' digital-address simulator asks for in X-API-Key (PUBLISHED_KHCN_DIA_CHI_SO_API_KEY). */
+export const BENCH_DIGITAL_ADDRESS_KEY = 'bench-digital-address-key-not-for-production'
+
 /** The simulators of test/support/upstreams.ts (the tests' credentials and API key), and how many ids to hand back. */
 export interface UpstreamsOptions extends Pick<SimulatorOptions, 'seed' | 'size' | 'changeFeed'> {
-  /** How many personal ids (citizens 0 … ids-1) to hand back. */
+  /** How many personal ids (citizens 0 … ids-1) to hand back; as many digital-address codes (at most all of them). */
   ids: number
+  /**
+   * Also the digital-address registry (published service khcn.dia-chi-so, adapters/digital-address/simulator.ts)
+   * over the same people, answering BENCH_DIGITAL_ADDRESS_KEY.
+   */
+  digitalAddress?: boolean
 }
 
 type ChildSpec =
   | { role: 'upstreams', options: UpstreamsOptions }
   | { role: 'gateway', env: Record<string, string>, audit: boolean }
   | { role: 'worker', env: Record<string, string> }
-  | { role: 'bare-proxy', population: BareProxyPopulation }
+  | { role: 'bare-proxy', population: BareProxyPopulation, published?: BareProxyPublished }
 
 type ChildMessage =
-  | { type: 'ready', urls: Record<string, string>, personalIds: string[] }
+  | { type: 'ready', urls: Record<string, string>, personalIds: string[], addressCodes?: string[] }
   | { type: 'failed', message: string }
   | { type: 'done', memory?: MemoryAfterGc }
 
@@ -46,6 +55,7 @@ interface ChildProcessHandle {
   pid: number
   urls: Record<string, string>
   personalIds: string[]
+  addressCodes: string[]
   stop (): Promise<void>
   ask (request: ChildRequest): Promise<ChildMessage & { type: 'done' }>
 }
@@ -69,7 +79,7 @@ async function startChild (cleanup: Cleanup, name: string, spec: ChildSpec): Pro
   }
   cleanup.add(`stop ${name}`, stop)
 
-  const ready = await new Promise<{ urls: Record<string, string>, personalIds: string[] }>((resolve, reject) => {
+  const ready = await new Promise<{ urls: Record<string, string>, personalIds: string[], addressCodes: string[] }>((resolve, reject) => {
     const settle = (): void => {
       clearTimeout(timer)
       child.off('exit', onExit)
@@ -81,7 +91,7 @@ async function startChild (cleanup: Cleanup, name: string, spec: ChildSpec): Pro
     }
     const onMessage = (message: ChildMessage): void => {
       settle()
-      if (message.type === 'ready') resolve(message)
+      if (message.type === 'ready') resolve({ ...message, addressCodes: message.addressCodes ?? [] })
       else reject(new Error(`${name} failed to start: ${message.type === 'failed' ? message.message : message.type}`))
     }
     const timer = setTimeout(() => { settle(); reject(new Error(`${name} not ready after ${START_TIMEOUT_MS / 1000} s`)) }, START_TIMEOUT_MS)
@@ -106,14 +116,29 @@ export interface UpstreamsProcess {
   proceduresUrl: string
   /** Personal ids of citizens 0 … ids-1 of the synthetic population both simulators share. */
   personalIds: string[]
+  /** The digital-address registry's base URL (PUBLISHED_KHCN_DIA_CHI_SO_URL), when it was asked for. */
+  digitalAddressUrl?: string
+  /** Its first `ids` address codes (maDiaChi, in code order; fewer when it holds fewer); empty without it. */
+  addressCodes: string[]
   pid: number
   stop (): Promise<void>
 }
 
-/** The upstream simulators (SOAP population database, one-stop procedures system) together in one process of their own. */
+/**
+ * The upstream simulators (SOAP population database, one-stop procedures system, and the digital-address registry
+ * when asked for) together in one process of their own.
+ */
 export async function startUpstreamsProcess (cleanup: Cleanup, options: UpstreamsOptions): Promise<UpstreamsProcess> {
-  const { urls, personalIds, pid, stop } = await startChild(cleanup, 'upstream simulators', { role: 'upstreams', options })
-  return { populationUrl: urls.population ?? '', proceduresUrl: urls.procedures ?? '', personalIds, pid, stop }
+  const { urls, personalIds, addressCodes, pid, stop } = await startChild(cleanup, 'upstream simulators', { role: 'upstreams', options })
+  return {
+    populationUrl: urls.population ?? '',
+    proceduresUrl: urls.procedures ?? '',
+    personalIds,
+    ...(urls['digital-address'] === undefined ? {} : { digitalAddressUrl: urls['digital-address'] }),
+    addressCodes,
+    pid,
+    stop
+  }
 }
 
 /** A server process whose CPU can be sampled (V8's profiler, through node:inspector inside that process). */
@@ -160,8 +185,18 @@ export interface BareProxyPopulation {
   connections: number
 }
 
+/** What the bare proxy needs to call the digital-address registry as the gateway does (published service khcn.dia-chi-so). */
+export interface BareProxyPublished {
+  /** The provider's base URL (PUBLISHED_KHCN_DIA_CHI_SO_URL). */
+  url: string
+  apiKey: string
+}
+
 export interface BareProxyProcess extends Profiled {
-  /** The origin, http://127.0.0.1:port; GET /citizens/{personalId} answers the parsed record as JSON. */
+  /**
+   * The origin, http://127.0.0.1:port; GET /citizens/{personalId} answers the parsed record as JSON, and with
+   * `published`, GET /dia-chi/{maDiaChi} the provider's answer as JSON.
+   */
   url: string
   pid: number
   stop (): Promise<void>
@@ -169,11 +204,12 @@ export interface BareProxyProcess extends Profiled {
 
 /**
  * bench/bare-proxy.ts's server in its own process: Fastify, one route, the population adapter with the gateway's
- * pool size (POPULATION_CONNECTIONS default: 64); no auth, no audit.
+ * pool size (POPULATION_CONNECTIONS default: 64); with `published`, a second route through the gateway's published
+ * client for khcn.dia-chi-so; no auth, no audit.
  */
-export async function startBareProxyProcess (cleanup: Cleanup, name: string, populationUrl: string): Promise<BareProxyProcess> {
+export async function startBareProxyProcess (cleanup: Cleanup, name: string, populationUrl: string, published?: BareProxyPublished): Promise<BareProxyProcess> {
   const population = { url: populationUrl, ...TEST_CREDENTIALS, connections: 64 }
-  const { urls, pid, stop, ask } = await startChild(cleanup, name, { role: 'bare-proxy', population })
+  const { urls, pid, stop, ask } = await startChild(cleanup, name, { role: 'bare-proxy', population, ...(published === undefined ? {} : { published }) })
   return { url: urls['bare-proxy'] ?? '', pid, stop, ...profiling(ask) }
 }
 
@@ -271,16 +307,30 @@ async function serveAsChild (): Promise<void> {
   try {
     const { spec } = start
     if (spec.role === 'upstreams') {
-      const { ids, ...simulatorOptions } = spec.options
+      const { ids, digitalAddress: withDigitalAddress = false, ...simulatorOptions } = spec.options
       const closing = createCleanup()
-      // the same synthetic people apply for procedures, as in demo mode
-      const { population, procedures } = await startUpstreams(closing, simulatorOptions)
       close = () => closing.run()
+      // the same synthetic people apply for procedures and head the households, as in demo mode
+      const { population, procedures } = await startUpstreams(closing, simulatorOptions)
+      const urls: Record<string, string> = { population: population.url, procedures: procedures.url }
+      let addressCodes: string[] = []
+      if (withDigitalAddress) {
+        const digitalAddress = await startDigitalAddressSimulator({
+          apiKey: BENCH_DIGITAL_ADDRESS_KEY,
+          population: population.population,
+          host: '127.0.0.1',
+          port: 0,
+          ...(simulatorOptions.seed === undefined ? {} : { seed: simulatorOptions.seed })
+        })
+        closing.add('close the digital-address simulator', () => digitalAddress.close())
+        urls['digital-address'] = digitalAddress.url
+        addressCodes = digitalAddress.data.addresses.slice(0, ids).map((address) => address.maDiaChi)
+      }
       const personalIds = Array.from({ length: ids }, (_, index) => population.population.citizenAt(index).personalId)
-      if (!stopping) await send({ type: 'ready', urls: { population: population.url, procedures: procedures.url }, personalIds })
+      if (!stopping) await send({ type: 'ready', urls, personalIds, addressCodes })
     } else if (spec.role === 'bare-proxy') {
       const { startBareProxy } = await import('./bare-proxy.js')
-      const proxy = await startBareProxy(spec.population)
+      const proxy = await startBareProxy(spec.population, spec.published)
       close = () => proxy.close()
       if (!stopping) await send({ type: 'ready', urls: { 'bare-proxy': proxy.url }, personalIds: [] })
     } else if (spec.role === 'worker') {

@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { signRequest } from '../adapters/population/signature.js'
 import { buildEnvelope, OPERATION, SOAP_ACTION, SOAP_CONTENT_TYPE } from '../adapters/population/soap.js'
+import { DIGITAL_ADDRESS_SERVICE } from '../adapters/digital-address/simulator.js'
 import { CATALOGUE } from '../adapters/procedures/catalogue.js'
 import { TEST_CREDENTIALS, TEST_PROCEDURES_KEY } from '../test/support/upstreams.js'
 import { benchmarkJwt, type JwtResult } from './jwt.js'
 import { runPacedLoad } from './paced-load.js'
 import { BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchStore, startBenchBackends } from './backends.js'
-import { cpuMs, startBareProxyProcess, startGatewayProcess } from './children.js'
+import { BENCH_DIGITAL_ADDRESS_KEY, cpuMs, startBareProxyProcess, startGatewayProcess } from './children.js'
 import { allOk, type LoadOptions, type LoadRequest, type LoadResult, runLoad } from './load.js'
 import { describeMachine, type Machine, machineRows, markdownTable, median } from './report.js'
 import { BenchFailure, benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_OPTION, type ParsedOptions, runBenchScript, writeResults } from './script.js'
 
 /**
- * What the gateway costs over calling the upstream directly (issue #8), measured in one run on loopback:
+ * What the gateway costs over calling the upstream directly (issue #8), and over a published REST operation's own
+ * provider (issue #17), measured in one run on loopback:
  *
  *   direct             autocannon → the population simulator: the signed SOAP POST of TraCuuThongTinCongDan (the
  *                      simulator has no JSON GET; SOAP XML is what it answers, and what the gateway turns into JSON)
@@ -23,6 +25,14 @@ import { BenchFailure, benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_O
  *                      rate limit in Redis, SOAP to the simulator, field filter, hash-chained audit record
  *   procedures direct  autocannon → the procedures simulator: GET /api/thutuc/{code} with x-api-key (JSON)
  *   procedures cached  autocannon → the gateway: GET /api/v1/procedures/{code}, every answer a response-cache hit
+ *   published direct      autocannon → the digital-address simulator (published service khcn.dia-chi-so):
+ *                         GET /api/dia-chi/{maDiaChi} with X-API-Key (JSON)
+ *   published bare proxy  autocannon → bench/bare-proxy.ts's second route: the same GET through the gateway's own
+ *                         published client (adapters/published/client.ts, the declaration from services/); no auth,
+ *                         no audit, no disclosure
+ *   published full        autocannon → the gateway, audit on: GET /api/v1/services/khcn.dia-chi-so/dia-chi/{maDiaChi},
+ *                         RS256 JWT, X-Purpose, grant with nested fields (chuHo.hoTen), the provider's schemas,
+ *                         disclosure (fields, data subject), hash-chained audit record
  *
  * then full and direct again at a fixed rate, half the full path's median max req/s, for the latency added at a
  * load the gateway is not saturated by; then a JWT micro-benchmark (bench/jwt.ts) in this process.
@@ -32,7 +42,7 @@ import { BenchFailure, benchServiceUrls, type Cleanup, CONNECTIONS_OPTION, IDS_O
  *   BENCH_REDIS_URL=redis://…        that Redis instead of a private redis-server
  *
  * Each server runs in a process of its own (simulators together in one), autocannon in this one. Variants take
- * turns within each round (A/B/C/D/E, then again), so drift on the machine falls on all alike; figures are medians
+ * turns within each round (A/B/C/…/H, then again), so drift on the machine falls on all alike; figures are medians
  * over the rounds. Every response must be a 2xx: anything else, or a connection error, fails the run.
  *
  * The simulator refuses a SOAP request whose Timestamp is more than 5 minutes off: the direct requests are signed
@@ -46,7 +56,10 @@ const MAX_DURATION_S = 240
 
 type Options = ParsedOptions<'rounds' | 'duration' | 'warmup' | 'connections' | 'ids' | 'jwt-iterations', never>
 
-type VariantName = 'direct' | 'bare proxy' | 'full' | 'procedures direct' | 'procedures cached'
+type VariantName = 'direct' | 'bare proxy' | 'full' | 'procedures direct' | 'procedures cached' | 'published direct' | 'published bare proxy' | 'published full'
+
+/** The target of issue #17: a published operation through the gateway at this share, at least, of a bare proxy's req/s. */
+const PUBLISHED_TARGET = 0.9
 
 interface Variant {
   name: VariantName
@@ -89,16 +102,19 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     env: { ...benchGatewayEnv(backends), ...store.env }
   })
   log(`gateway at ${gateway.url}, store ${store.description}`)
-  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', upstreams.populationUrl)
+  const { digitalAddressUrl, addressCodes } = upstreams
+  if (digitalAddressUrl === undefined || addressCodes.length === 0) throw new BenchFailure('the digital-address simulator did not start, or holds no address')
+  const bareProxy = await startBareProxyProcess(cleanup, 'bare proxy', upstreams.populationUrl, { url: digitalAddressUrl, apiKey: BENCH_DIGITAL_ADDRESS_KEY })
   log(`bare proxy at ${bareProxy.url}`)
 
   // long enough for the whole run, so no token expires under load
   const ttlSeconds = 3600 + (options.rounds + 1) * (options.duration + options.warmup) * 10
-  const gatewayHeaders = await benchCallerHeaders(['citizens.read', 'procedures.read'], ttlSeconds)
+  const gatewayHeaders = await benchCallerHeaders(['citizens.read', 'procedures.read', DIGITAL_ADDRESS_SERVICE], ttlSeconds)
   const { personalIds } = upstreams
   const population = new URL(upstreams.populationUrl)
   const procedures = new URL(upstreams.proceduresUrl)
   const procedureCodes = CATALOGUE.map((entry) => entry.procedure.procedureCode)
+  const digitalAddress = new URL(digitalAddressUrl)
 
   // The gateway's adapter asks exactly this (client.ts): the same envelope, one per personal id.
   const soapBodies = personalIds.map((personalId) => buildEnvelope(OPERATION, {
@@ -164,6 +180,37 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
       rounds: [],
       cpuUs: [],
       fixedRate: []
+    },
+    {
+      name: 'published direct',
+      description: `GET ${digitalAddress.pathname}/dia-chi/{maDiaChi} (X-API-Key) to the digital-address simulator; answer: the whole address as JSON`,
+      load: () => ({
+        url: digitalAddress.origin,
+        paths: addressCodes.map((code) => `${digitalAddress.pathname}/dia-chi/${code}`),
+        headers: { 'x-api-key': BENCH_DIGITAL_ADDRESS_KEY }
+      }),
+      pid: upstreams.pid,
+      rounds: [],
+      cpuUs: [],
+      fixedRate: []
+    },
+    {
+      name: 'published bare proxy',
+      description: 'GET /dia-chi/{maDiaChi} to bench/bare-proxy.ts (Fastify + the gateway\'s published client for khcn.dia-chi-so, no auth/audit/disclosure); answer: the whole address as JSON',
+      load: () => ({ url: bareProxy.url, paths: addressCodes.map((code) => `/dia-chi/${code}`), headers: {} }),
+      pid: bareProxy.pid,
+      rounds: [],
+      cpuUs: [],
+      fixedRate: []
+    },
+    {
+      name: 'published full',
+      description: `GET /api/v1/services/${DIGITAL_ADDRESS_SERVICE}/dia-chi/{maDiaChi} to the gateway, audit on, RS256 JWT + X-Purpose; answer: the granted fields (chuHo.hoTen of chuHo) as JSON`,
+      load: () => ({ url: gateway.url, paths: addressCodes.map((code) => `/api/v1/services/${DIGITAL_ADDRESS_SERVICE}/dia-chi/${code}`), headers: gatewayHeaders }),
+      pid: gateway.pid,
+      rounds: [],
+      cpuUs: [],
+      fixedRate: []
     }
   ]
   const variant = (name: VariantName): Variant => variants.find((candidate) => candidate.name === name) as Variant
@@ -186,6 +233,12 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   await check('procedures direct', `${procedures.pathname}/thutuc/${procedureCodes[0] ?? ''}`, (status) => status === 200)
   for (const code of procedureCodes) await check('procedures cached', `/api/v1/procedures/${code}`, (status) => status === 200)
   await check('procedures cached', `/api/v1/procedures/${procedureCodes[0] ?? ''}`, (status, _text, headers) => status === 200 && headers.get('x-cache') === 'hit')
+  const address = addressCodes[0] ?? ''
+  await check('published direct', `${digitalAddress.pathname}/dia-chi/${address}`, (status, text) => status === 200 && text.includes('"soDinhDanh"'))
+  await check('published bare proxy', `/dia-chi/${address}`, (status, text) => status === 200 && text.includes(`"${address}"`) && text.includes('"soDinhDanh"'))
+  // minimised: the head's name, not the personal id
+  await check('published full', `/api/v1/services/${DIGITAL_ADDRESS_SERVICE}/dia-chi/${address}`,
+    (status, text) => status === 200 && text.includes(`"${address}"`) && text.includes('"hoTen"') && !text.includes('soDinhDanh'))
 
   /** As fast as answered by `options.connections` connections (autocannon), or open-loop at `fixedRate` req/s (paced). */
   const round = async (target: Variant, label: string, durationSeconds: number, fixedRate?: number): Promise<LoadResult> => {
@@ -203,12 +256,12 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
         signal: stopping
       })
     allOk(`${label}, ${target.name}`, result, stopping)
-    log(`${label.padEnd(14)} ${target.name.padEnd(17)} ${figure(result.requestsPerSecond, 0).padStart(7)} req/s  ` +
+    log(`${label.padEnd(14)} ${target.name.padEnd(20)} ${figure(result.requestsPerSecond, 0).padStart(7)} req/s  ` +
       `p50 ${figure(result.latencyP50Ms).padStart(7)} ms  p99 ${figure(result.latencyP99Ms).padStart(7)} ms  (${result.ok} responses in ${result.durationSeconds} s)`)
     return result
   }
 
-  log(`\n${options.connections} connections, ${personalIds.length} personal ids, ${procedureCodes.length} procedure codes; ` +
+  log(`\n${options.connections} connections, ${personalIds.length} personal ids, ${procedureCodes.length} procedure codes, ${addressCodes.length} digital addresses; ` +
     `warm-up ${options.warmup} s each, then ${options.rounds} round${options.rounds === 1 ? '' : 's'} of ${options.duration} s per variant`)
   if (options.warmup > 0) for (const target of variants) await round(target, 'warm-up', options.warmup)
   for (let index = 1; index <= options.rounds; index++) {
@@ -232,7 +285,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const jwt = await benchmarkJwt(options['jwt-iterations'])
   for (const result of jwt) log(`${result.name.padEnd(20)} ${figure(result.opsPerSecond, 0).padStart(10)} ops/s  ${figure(result.meanMicros, 3)} µs each`)
 
-  const report = renderReport({ options, variants, fixedRate, jwt, machine, store: store.description, redis: redis.description })
+  const report = renderReport({ options, variants, fixedRate, jwt, machine, store: store.description, redis: redis.description, addresses: addressCodes.length })
   await writeResults('results.md', report)
 }
 
@@ -244,12 +297,14 @@ interface Report {
   machine: Machine
   store: string
   redis: string
+  /** Digital-address codes asked for. */
+  addresses: number
 }
 
-function renderReport ({ options, variants, fixedRate, jwt, machine, store, redis }: Report): string {
+function renderReport ({ options, variants, fixedRate, jwt, machine, store, redis, addresses }: Report): string {
   const summaries = new Map(variants.map((variant) => [variant.name, summarise(variant.rounds)]))
   const s = (name: VariantName): Summary => summaries.get(name) as Summary
-  const right: Array<'l' | 'r'> = ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']
+  const right: Array<'l' | 'r'> = ['l', ...variants.map((): 'r' => 'r')]
 
   const absolute = markdownTable(['Variant', 'req/s (median)', 'p50 ms (median)', 'p99 ms (median)', 'answering process: CPU µs per response (median)'],
     variants.map((variant) => { const x = s(variant.name); return [variant.name, figure(x.rps, 0), figure(x.p50), figure(x.p99), figure(median(variant.cpuUs), 0)] }), right)
@@ -261,8 +316,15 @@ function renderReport ({ options, variants, fixedRate, jwt, machine, store, redi
     ratio('full / bare proxy', 'full', 'bare proxy'),
     ratio('bare proxy / direct', 'bare proxy', 'direct'),
     ratio('cache / direct (procedures cached / direct: the issue\'s "direct", the population lookup)', 'procedures cached', 'direct'),
-    ratio('cache / its own upstream (procedures cached / procedures direct)', 'procedures cached', 'procedures direct')
+    ratio('cache / its own upstream (procedures cached / procedures direct)', 'procedures cached', 'procedures direct'),
+    ratio(`published full / published bare proxy (issue #17: req/s ≥ ${PUBLISHED_TARGET})`, 'published full', 'published bare proxy'),
+    ratio('published full / published direct', 'published full', 'published direct'),
+    ratio('published bare proxy / published direct', 'published bare proxy', 'published direct')
   ], right)
+  const publishedShare = s('published full').rps / s('published bare proxy').rps
+  const publishedVerdict = Number.isFinite(publishedShare)
+    ? `Issue #17's target, published full ≥ ${PUBLISHED_TARGET} × published bare proxy in req/s: **${figure(publishedShare, 3)}, ${publishedShare >= PUBLISHED_TARGET ? 'met' : 'not met'}** in this run.`
+    : ''
 
   const full = summarise(variants.find((variant) => variant.name === 'full')?.fixedRate ?? [])
   const direct = summarise(variants.find((variant) => variant.name === 'direct')?.fixedRate ?? [])
@@ -287,11 +349,11 @@ function renderReport ({ options, variants, fixedRate, jwt, machine, store, redi
     ...machineRows(machine),
     ['Store', store],
     ['Redis', redis],
-    ['Load', `${options.connections} connections, ${options.ids} distinct personal ids, ${CATALOGUE.length} procedure codes; ` +
+    ['Load', `${options.connections} connections, ${options.ids} distinct personal ids, ${CATALOGUE.length} procedure codes, ${addresses} digital addresses; ` +
       `${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.duration} s per variant (taking turns), warm-up ${options.warmup} s each`]
   ])
 
-  return `# Gateway overhead: direct, bare proxy, full path, cache
+  return `# Gateway overhead: direct, bare proxy, full path, cache, published REST operation
 
 Made by \`npm run bench\` (bench/gateway.ts), on loopback. Each server in its own process (the upstream simulators
 together in one), autocannon in the benchmark's own process.
@@ -303,7 +365,10 @@ ${setup}
 ${markdownTable(['Variant', 'Request'], variants.map((variant) => [variant.name, variant.description]))}
 
 The population simulator speaks SOAP only (no JSON GET): **direct** measures the signed SOAP POST, the very request
-the gateway's adapter sends, and its XML answer; bare proxy and full answer JSON made from it.
+the gateway's adapter sends, and its XML answer; bare proxy and full answer JSON made from it. The published
+variants ask one operation of a provider published by declaration (services/khcn.dia-chi-so, traCuuDiaChiSo):
+its simulator answers JSON; the bare proxy and the gateway call it with the same client (adapters/published/client.ts),
+the gateway then reducing the answer to the grant's fields and writing the audit record.
 
 ## Throughput and latency
 
@@ -315,6 +380,8 @@ rate-limit counter) and PostgreSQL (the audit commit), which are not in that col
 ${absolute}
 
 ${ratios}
+
+${publishedVerdict}
 
 ## Latency added at a fixed rate
 
