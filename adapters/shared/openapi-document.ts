@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { findPackageRoot } from './package-root.js'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import YAML from 'yaml'
@@ -32,20 +33,9 @@ export interface OpenApiOperation {
   responses?: Record<string, unknown>
 }
 
-/** Compiled code runs from dist/, sources from the tree: find the package root instead of counting `..`. */
-function packageRoot (from: string): string {
-  let dir = from
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`package.json not found above ${from}`)
-    dir = parent
-  }
-  return dir
-}
-
 /** The folder of a published service's shipped files: services/<service>/ of the package. */
 export function serviceFolder (service: string): string {
-  return join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'services', service)
+  return join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'services', service)
 }
 
 export function readServiceDocument (file: string): ServiceDocument {

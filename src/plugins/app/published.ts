@@ -56,6 +56,10 @@ export default fp<{ config: PublishedConfig }>(async function published (app, { 
   const clients = new Map<string, PublishedClient>()
   app.addHook('onClose', async () => { await Promise.all([...clients.values()].map(async (client) => { await client.close() })) })
   for (const service of services) {
+    for (const [name, schema] of Object.entries(service.document.schemas)) app.addSchema({ ...schema, $id: componentId(service.schemaPrefix, name, 'answer') })
+    for (const name of inputComponents(service)) app.addSchema({ ...service.document.inputSchemas[name], $id: componentId(service.schemaPrefix, name, 'input') })
+    // a retired service answers 410 without calling anyone: no client, no secrets
+    if (service.declaration.lifecycle?.status === 'retired') continue
     const key = publishedEnvKey(service.declaration.service)
     const upstream = config.upstreams[key]
     try {
@@ -68,8 +72,6 @@ export default fp<{ config: PublishedConfig }>(async function published (app, { 
       if (err instanceof MissingSecretError) throw new Error(`published service ${service.declaration.service} (${service.file}): PUBLISHED_${key}_${err.message}`)
       throw err
     }
-    for (const [name, schema] of Object.entries(service.document.schemas)) app.addSchema({ ...schema, $id: componentId(service.schemaPrefix, name, 'answer') })
-    for (const name of inputComponents(service)) app.addSchema({ ...service.document.inputSchemas[name], $id: componentId(service.schemaPrefix, name, 'input') })
   }
   app.decorate('published', {
     services,
