@@ -54,6 +54,8 @@ export interface FilterDeclaration {
   field: string
   operator: FilterOperator
   description?: string
+  /** A shared category the value must be a code of, in force on the day of the call (checked by the gateway). */
+  category?: string
   schema: FilterSchema
 }
 

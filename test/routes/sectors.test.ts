@@ -82,8 +82,14 @@ t.test('a filtered list pages through every match once, in id order', async (t) 
   t.equal(tooMany.json().errors[0].pointer, '/limit')
   const unknown = await app.inject({ method: 'GET', url: '/api/v1/sectors/land/parcels', query: { ownerName: 'Nguyễn' }, headers: await headers(SECTOR) })
   t.equal(unknown.statusCode, 400, 'only declared filters')
-  const otherFilters = await app.inject({ method: 'GET', url: '/api/v1/sectors/land/parcels', query: { communeCode: '00001', cursor: cursor ?? 'x' }, headers: await headers(SECTOR) })
+  // 00004 (Phường Ba Đình, Hà Nội) is a commune of the 2025 register other than the first page's
+  const otherFilters = await app.inject({ method: 'GET', url: '/api/v1/sectors/land/parcels', query: { communeCode: '00004', cursor: cursor ?? 'x' }, headers: await headers(SECTOR) })
   t.equal(otherFilters.statusCode, 400)
+  t.equal(otherFilters.json().errors[0].pointer, '/cursor', 'a cursor is bound to its filters')
+  // a unit code outside the register in force (00001 was never a commune code) is refused, naming the category
+  const notACommune = await app.inject({ method: 'GET', url: '/api/v1/sectors/land/parcels', query: { communeCode: '00001' }, headers: await headers(SECTOR) })
+  t.equal(notACommune.statusCode, 400)
+  t.match(notACommune.json().errors, [{ in: 'query', pointer: '/communeCode', detail: /category communes in force/ }])
 })
 
 t.test('injection attempts in filter values are refused or match nothing, and the tables stay', async (t) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { datasetKey, hasPersonalData, serviceName, type DatasetDeclaration } from '../../../../adapters/sector/port.js'
-import { NotFoundError } from '../../../errors.js'
+import { NotFoundError, validationError } from '../../../errors.js'
+import { wallClock } from '../../../../adapters/shared/vietnam-time.js'
 import { problemResponses } from '../../support/problems.js'
 import { cacheHeaders, cachedAnswer } from '../../support/cache.js'
 import { datasetCacheTtl } from '../../../cache/policy.js'
@@ -67,7 +68,7 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
       ...common,
       operationId: `list${operation}`,
       summary: `Search ${declaration.title}`,
-      description: `${access} Every filter given must match; records come ordered by \`${declaration.idField}\`. A filter may only read a field the grant discloses (the data subject's also under a grant with \`rows.subject\`), else 403 \`filter-not-granted\`; \`rows.subject: required\` answers only lists by the subject, \`rows.match\` fixes filters.`,
+      description: `${access}${declaration.filters.some((filter) => filter.category !== undefined) ? ` ${declaration.filters.filter((filter) => filter.category !== undefined).map((filter) => `\`${filter.name}\` takes a code of the shared category \`${filter.category ?? ''}\` in force today (else 400).`).join(' ')}` : ''} Every filter given must match; records come ordered by \`${declaration.idField}\`. A filter may only read a field the grant discloses (the data subject's also under a grant with \`rows.subject\`), else 403 \`filter-not-granted\`; \`rows.subject: required\` answers only lists by the subject, \`rows.match\` fixes filters.`,
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -83,6 +84,7 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
       response: { 200: { description: 'A page of records', ...(cached ? { headers: cacheHeaders() } : {}), $ref: `${pageSchemaId(declaration)}#` }, ...problemResponses(400, 401, 403, 429, 502, 503, 504) }
     }
   }, async (request, reply) => {
+    refuseUnknownCodes(app, declaration, request.query)
     const { cursor: sealed, limit, ...filters } = app.disclosure.listQuery(request, request.query)
     // a REST source's cursor may carry its upstream's own page token: the caller only sees it sealed
     const cursor = sealed === undefined ? undefined : app.disclosure.openCursor(request, sealed)
@@ -95,8 +97,27 @@ function registerDataset (app: FastifyInstance, declaration: DatasetDeclaration)
   })
 }
 
+/** A filter on unit codes (or any shared category's) takes only codes of the category in force today, Vietnam time. */
+function refuseUnknownCodes (app: FastifyInstance, declaration: DatasetDeclaration, query: ListQuerystring): void {
+  const { year, month, day } = wallClock(Date.now())
+  const today = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
+  const errors = declaration.filters.flatMap((filter) => {
+    const value = query[filter.name]
+    if (filter.category === undefined || value === undefined || app.categories.holds(filter.category, String(value), today)) return []
+    return [{ in: 'query' as const, pointer: `/${filter.name}`, detail: `is not a code of the category ${filter.category} in force on ${today} (GET /api/v1/categories/${filter.category}/items)` }]
+  })
+  if (errors.length > 0) throw validationError(errors)
+}
+
 const OPERATOR_TEXT = { eq: 'equals', prefix: 'starts with', gte: 'is at least', lte: 'is at most' } as const
 
 export default async function sectorRoutes (app: FastifyInstance): Promise<void> {
-  for (const declaration of app.sector.datasets) registerDataset(app, declaration)
+  for (const declaration of app.sector.datasets) {
+    for (const filter of declaration.filters) {
+      if (filter.category !== undefined && app.categories.get(filter.category) === undefined) {
+        throw new Error(`dataset ${datasetKey(declaration)}: filter ${filter.name} names the category ${filter.category}, which is not declared (categories/)`)
+      }
+    }
+    registerDataset(app, declaration)
+  }
 }
