@@ -47,8 +47,6 @@ export interface PublishedClient {
   /** The health path (or the base URL) of the first base URL that answers, past the breakers. */
   check (): Promise<void>
   resilience (): UpstreamResilience[]
-  /** OAuth 2.0 tokens fetched so far. */
-  tokensFetched (): number
   close (): Promise<void>
 }
 
@@ -177,7 +175,6 @@ export function createPublishedClient (service: PublishedService, options: Publi
       throw last
     },
     resilience: () => bases.map((base) => base.policy.state()),
-    tokensFetched: () => auth.tokensFetched,
     async close () {
       await Promise.all(bases.map(async (base) => { await base.pool.close() }))
     }

@@ -25,8 +25,6 @@ export interface Authenticator {
   headers (signal?: AbortSignal): Promise<Record<string, string>>
   /** The provider refused the credentials (401): a cached token is dropped, and true says a new one is worth a try. */
   refused (): boolean
-  /** Tokens fetched so far (metrics, tests). */
-  readonly tokensFetched: number
 }
 
 /** A missing secret, named by what the configuration calls it. */
@@ -49,14 +47,14 @@ export function authenticator (label: string, credentials: Credentials, secrets:
   switch (credentials.kind) {
     case 'none':
     case 'tls-client-certificate':
-      return { headers: async () => ({}), refused: () => false, tokensFetched: 0 }
+      return { headers: async () => ({}), refused: () => false }
     case 'api-key': {
       const header = { [credentials.header.toLowerCase()]: required(secrets.apiKey, 'API_KEY') }
-      return { headers: async () => header, refused: () => false, tokensFetched: 0 }
+      return { headers: async () => header, refused: () => false }
     }
     case 'basic': {
       const token = Buffer.from(`${required(secrets.username, 'USERNAME')}:${required(secrets.password, 'PASSWORD')}`, 'utf8').toString('base64')
-      return { headers: async () => ({ authorization: `Basic ${token}` }), refused: () => false, tokensFetched: 0 }
+      return { headers: async () => ({ authorization: `Basic ${token}` }), refused: () => false }
     }
     case 'oauth2-client-credentials':
       return clientCredentials(label, {
@@ -77,7 +75,6 @@ interface ClientCredentials { tokenUrl: string, clientId: string, clientSecret: 
 function clientCredentials (label: string, options: ClientCredentials, timeoutMs: number): Authenticator {
   let held: { token: string, renewAt: number } | undefined
   let fetching: Promise<string> | undefined
-  let fetched = 0
   // RFC 6749 §2.3.1: client id and secret form-encoded, then as HTTP Basic credentials
   const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')
   const upstream = `${label} token endpoint`
@@ -116,7 +113,6 @@ function clientCredentials (label: string, options: ClientCredentials, timeoutMs
     }
     const lifetime = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_TOKEN_LIFETIME_S
     held = { token: answer.access_token, renewAt: Date.now() + Math.max(lifetime - Math.min(EXPIRY_MARGIN_S, lifetime / 10), 1) * 1000 }
-    fetched++
     return answer.access_token
   }
 
@@ -129,7 +125,6 @@ function clientCredentials (label: string, options: ClientCredentials, timeoutMs
     refused () {
       held = undefined
       return true
-    },
-    get tokensFetched () { return fetched }
+    }
   }
 }
