@@ -47,6 +47,8 @@ export interface ServiceDefinition {
   subjectsOf?: (record: object) => unknown[]
   /** A published service's operations (operationIds), which a grant may narrow it to. */
   operationIds?: readonly string[]
+  /** A published service's record fields as dotted paths: the fields its grants may name. */
+  fieldPaths?: ReadonlySet<string>
   about?: ServiceAbout
 }
 

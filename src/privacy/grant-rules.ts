@@ -23,6 +23,10 @@ export function grantProblems (services: ServiceRegistry, grant: ClientGrant): G
       problems.push({ pointer: `/rows/match/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`, detail: `is not an equality filter of ${grant.service} (${matchable.length === 0 ? 'it has none' : matchable.join(', ')})` })
     }
   }
+  const paths = definition.fieldPaths
+  grant.fields?.forEach((field, i) => {
+    if (paths !== undefined && !paths.has(field)) problems.push({ pointer: `/fields/${i}`, detail: `is not a field of a record ${grant.service} answers` })
+  })
   const operations = definition.operationIds
   grant.operations?.forEach((operation, i) => {
     if (operations === undefined) problems.push({ pointer: `/operations/${i}`, detail: `${grant.service} is not a published service: its grants cannot name operations` })

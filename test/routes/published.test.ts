@@ -181,6 +181,16 @@ test('a service declared by files is called through the whole pipeline', async (
     t.equal(stranger.statusCode, 403, 'a client without the grant')
   })
 
+  await t.test('a grant may only name operations and record fields the service has', async (t) => {
+    const admin = await gateway.headers({ clientId: 'VN.TEST.ADMIN', scopes: ['admin'], purpose: null })
+    const url = '/admin/v1/clients/VN.TEST.XAYDUNG/grants/xaydung.cap-phep'
+    const bad = await app.inject({ method: 'PUT', url, headers: admin, payload: { purposes: ['TTHC'], operations: ['layGiayPhep', 'xoaGiayPhep'], fields: ['chuDauTu.hoTen', 'chuDauTu.queQuan'] } })
+    t.equal(bad.statusCode, 400, bad.body)
+    t.match(bad.json().errors, [{ pointer: '/fields/1', detail: /not a field/ }, { pointer: '/operations/1', detail: /not an operation/ }])
+    const nested = await app.inject({ method: 'PUT', url, headers: admin, payload: { purposes: ['TTHC', 'THONG_KE'], fields: ['congTrinh', 'chuDauTu.hoTen', 'maYeuCau'] } })
+    t.equal(nested.statusCode, 200, nested.body)
+  })
+
   await t.test('a write the provider does not key needs Idempotency-Key and is applied once', async (t) => {
     const body = { soDinhDanh: OWNER_ID, noiDung: 'Xin cấp bản sao giấy phép' }
     const without = await app.inject({ method: 'POST', url: '/api/v1/services/xaydung.cap-phep/yeu-cau', headers: await headers(), payload: body })
