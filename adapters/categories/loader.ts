@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import addFormats from 'ajv-formats'
+import type { ErrorObject, ValidateFunction } from 'ajv'
+import { schemaErrorText, strictAjv } from '../shared/ajv.js'
+import { DeclarationError } from '../shared/declaration-error.js'
 import { readAdminUnits, type AdminRegister } from '../shared/admin-units.js'
 import type { AdminUnitsSource, Category, CategoryDeclaration, CategoryItem } from './port.js'
 import { adminUnitItems } from './admin-unit-items.js'
@@ -14,11 +15,8 @@ import { adminUnitItems } from './admin-unit-items.js'
  * the first bad file with an error naming the file and the field, before the gateway serves anything.
  */
 
-export class CategoryDeclarationError extends Error {
+export class CategoryDeclarationError extends DeclarationError {
   override name = 'CategoryDeclarationError'
-  constructor (readonly file: string, readonly field: string, detail: string) {
-    super(`${file}: ${field === '' ? '(file)' : field} ${detail}`)
-  }
 }
 
 function fail (file: string, field: string, detail: string): never {
@@ -26,22 +24,12 @@ function fail (file: string, field: string, detail: string): never {
 }
 
 async function declarationValidator (schemasDir: string): Promise<ValidateFunction> {
-  const ajv = new Ajv({ allErrors: true, strict: true })
-  // ajv-formats is CommonJS: under NodeNext its plugin is the default export's `default`
-  addFormats.default(ajv)
-  return ajv.compile(JSON.parse(await readFile(join(schemasDir, 'CategoryDeclaration.json'), 'utf8')) as object)
+  return strictAjv().compile(JSON.parse(await readFile(join(schemasDir, 'CategoryDeclaration.json'), 'utf8')) as object)
 }
 
 function schemaError (file: string, error: ErrorObject): never {
-  const params = error.params as { missingProperty?: string, additionalProperty?: string, allowedValues?: unknown[] }
-  if (error.keyword === 'required' && params.missingProperty !== undefined) fail(file, `${error.instancePath}/${params.missingProperty}`, 'is required')
-  if (error.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
-    fail(file, `${error.instancePath}/${params.additionalProperty}`, 'is not a property a declaration may have')
-  }
-  if (error.keyword === 'enum' && params.allowedValues !== undefined) {
-    fail(file, error.instancePath, `must be one of ${params.allowedValues.map((value) => JSON.stringify(value)).join(', ')}`)
-  }
-  fail(file, error.instancePath, error.message ?? `fails ${error.keyword}`)
+  const { field, detail } = schemaErrorText(error, 'a declaration')
+  fail(file, field, detail)
 }
 
 function checkDeclaration (data: unknown, file: string, validate: ValidateFunction): CategoryDeclaration {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import YAML from 'yaml'
 import { mainError, schemaErrorText, strictAjv } from '../shared/ajv.js'
+import { DeclarationError } from '../shared/declaration-error.js'
 import type { Credentials, OperationDeclaration, ServiceDeclaration } from './declaration.js'
 import { pointerSegments } from './pointers.js'
 import { ProviderDocumentError, readProviderDocument, type JsonSchema, type ProviderDocument, type ProviderOperation } from './provider-openapi.js'
@@ -14,16 +15,9 @@ import { ProviderDocumentError, readProviderDocument, type JsonSchema, type Prov
  * naming the file and the field.
  */
 
-export class PublishedServiceError extends Error {
+/** `field` is a pointer inside the OpenAPI document when `file` is that document. */
+export class PublishedServiceError extends DeclarationError {
   override name = 'PublishedServiceError'
-  readonly file: string
-  /** JSON pointer of the offending field; inside the OpenAPI document when `file` is that document. */
-  readonly field: string
-  constructor (file: string, field: string, detail: string) {
-    super(`${file}: ${field === '' ? '(file)' : field} ${detail}`)
-    this.file = file
-    this.field = field
-  }
 }
 
 export interface PublishedOperation {

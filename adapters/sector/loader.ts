@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 import { mainError, pointerSegment, schemaErrorText, strictAjv } from '../shared/ajv.js'
+import { DeclarationError } from '../shared/declaration-error.js'
 import {
   columnOf, datasetKey, FIELD_NAME, RESERVED_PARAMETERS, SQL_COLUMN,
   type DatasetDeclaration, type FieldSchema, type FilterDeclaration, type RestSource, type SqlSource
@@ -15,18 +16,8 @@ import {
  * an error naming the file and the field. Both folders are the caller's to give (the gateway's configuration).
  */
 
-export class DatasetDeclarationError extends Error {
+export class DatasetDeclarationError extends DeclarationError {
   override name = 'DatasetDeclarationError'
-  /** The file, as given to the loader. */
-  readonly file: string
-  /** JSON pointer of the offending field inside the file; '' for the whole file. */
-  readonly field: string
-
-  constructor (file: string, field: string, detail: string) {
-    super(`${file}: ${field === '' ? '(file)' : field} ${detail}`)
-    this.file = file
-    this.field = field
-  }
 }
 
 function declarationValidator (schemasDir: string): ValidateFunction {
