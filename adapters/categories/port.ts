@@ -67,20 +67,8 @@ export interface Category {
   register?: AdminRegister
 }
 
-export interface CategorySummary {
-  code: string
-  name: string
-  description?: string
-  owner: string
-  legalBasis?: string
-  version: string
-  effectiveFrom?: string
-  effectiveUntil?: string
-  parent?: string
-  supersedes?: string
-  supersededBy?: string
-  itemCount: number
-}
+/** A category as the list of categories shows it: its declaration without the items, and how many it holds. */
+export type CategorySummary = Omit<CategoryDeclaration, 'items' | 'source' | 'maxAgeSeconds'> & { itemCount: number }
 
 export interface Page<T> {
   items: T[]
