@@ -44,8 +44,6 @@ export interface PublishedClientOptions {
 export interface PublishedClient {
   readonly label: string
   call (operation: PublishedOperation, request: PublishedRequest, context: CallContext): Promise<PublishedAnswer>
-  /** The health path (or the base URL) of the first base URL that answers, past the breakers. */
-  check (): Promise<void>
   resilience (): UpstreamResilience[]
   close (): Promise<void>
 }
@@ -159,20 +157,6 @@ export function createPublishedClient (service: PublishedService, options: Publi
         throw new UpstreamFaultError(label, `the answer breaks the ${status} schema of ${operation.declaration.operationId}: ${ajv.errorsText(validate.errors, { dataVar: 'answer' })}`)
       }
       return { status, body }
-    },
-    async check () {
-      let last: unknown
-      for (const base of bases) {
-        try {
-          const { status } = await exchange(base.pool, { method: 'GET', path: base.path + (upstream.healthPath ?? '/'), headers: await auth.headers() },
-            { upstream: base.policy.upstream, maxResponseBytes: 65536, timeoutMs: Math.min(upstream.timeoutMs, 2000) })
-          if (status >= 200 && status < 300) return
-          last = new UpstreamFaultError(label, `health check answered HTTP ${status}`)
-        } catch (err) {
-          last = err
-        }
-      }
-      throw last
     },
     resilience: () => bases.map((base) => base.policy.state()),
     async close () {

@@ -43,7 +43,6 @@ export interface UpstreamDeclaration {
   connectTimeoutMs: number
   connections: number
   maxResponseBytes: number
-  healthPath?: string
 }
 
 export interface ServiceDeclaration {

@@ -17,8 +17,6 @@ export interface PublishedServices {
   readonly services: readonly PublishedService[]
   client (service: string): PublishedClient
   resilience (): UpstreamResilience[]
-  /** Every provider's health, past the breakers (readiness). */
-  checkHealth (): Promise<void>
 }
 
 declare module 'fastify' {
@@ -80,9 +78,6 @@ export default fp<{ config: PublishedConfig }>(async function published (app, { 
       if (client === undefined) throw new Error(`no published service ${service}`)
       return client
     },
-    resilience: () => [...clients.values()].flatMap((client) => client.resilience()),
-    async checkHealth () {
-      await Promise.all([...clients.values()].map(async (client) => { await client.check() }))
-    }
+    resilience: () => [...clients.values()].flatMap((client) => client.resilience())
   })
 }, { name: 'published', dependencies: ['schemas'] })

@@ -3,7 +3,6 @@ import type { PublishedAnswer, PublishedRequest } from '../../../../adapters/pub
 import type { PublishedOperation, PublishedService } from '../../../../adapters/published/loader.js'
 import { valueAt, valuesAt, withValueAt } from '../../../../adapters/published/pointers.js'
 import { conflictError, ServiceRetiredError } from '../../../errors.js'
-import { readdressed, type Problem } from '../../../plugins/app/problem-details.js'
 import type { IdempotencyKey } from '../../../store/idempotency.js'
 import { callContext } from '../../support/call-context.js'
 import { problemResponses } from '../../support/problems.js'
@@ -118,9 +117,8 @@ function registerOperation (app: FastifyInstance, service: PublishedService, ope
       const key: IdempotencyKey = { clientId: request.caller?.clientId ?? '', key: request.headers['idempotency-key'] as string, operation: `${provider.method} /api/v1${url}`, request: { path: sent.path, query: sent.query, body: sent.body } }
       const claim = await app.idempotency.claim(key)
       if (claim.kind === 'replay') {
+        // only 2xx answers are kept (a failure frees the key), as the provider answered: disclosed again under the grant in force now
         reply.header('idempotent-replayed', 'true')
-        if (claim.statusCode >= 400) return await reply.code(claim.statusCode).type('application/problem+json').send(readdressed(request, claim.response as Problem))
-        // kept as the provider answered: disclosed again under the grant in force now
         return answer(reply, disclosed(request, operation, claim.response as PublishedAnswer, asked))
       }
       if (claim.kind === 'mismatch') throw conflictError('This Idempotency-Key was used for a different request')
