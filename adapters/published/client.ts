@@ -42,13 +42,12 @@ export interface PublishedClientOptions {
 }
 
 export interface PublishedClient {
-  readonly label: string
   call (operation: PublishedOperation, request: PublishedRequest, context: CallContext): Promise<PublishedAnswer>
   resilience (): UpstreamResilience[]
   close (): Promise<void>
 }
 
-interface Base { url: URL, path: string, pool: Pool, policy: UpstreamPolicy }
+interface Base { path: string, pool: Pool, policy: UpstreamPolicy }
 
 function queryString (operation: PublishedOperation, query: PublishedRequest['query']): string {
   const search = new URLSearchParams()
@@ -77,7 +76,7 @@ export function createPublishedClient (service: PublishedService, options: Publi
   const bases: Base[] = (options.urls ?? upstream.urls).map((text, i, all) => {
     const url = new URL(text)
     const pool = upstreamPool(url.origin, { connections: upstream.connections, connectTimeoutMs: upstream.connectTimeoutMs, timeoutMs: upstream.timeoutMs, ...(connect === undefined ? {} : { connect }) })
-    return { url, path: url.pathname.replace(/\/+$/, ''), pool, policy: upstreamPolicy(all.length === 1 ? label : `${label} (${url.origin})`, options.resilience) }
+    return { path: url.pathname.replace(/\/+$/, ''), pool, policy: upstreamPolicy(all.length === 1 ? label : `${label} (${url.origin})`, options.resilience) }
   })
   const auth: Authenticator = authenticator(label, upstream.credentials, options.secrets, upstream.timeoutMs)
 
@@ -135,7 +134,6 @@ export function createPublishedClient (service: PublishedService, options: Publi
   }
 
   return {
-    label,
     async call (operation, request, context) {
       const { status, text } = await answered(operation, request, context)
       const refused = `the provider refused the request (HTTP ${status})`
