@@ -79,6 +79,10 @@ export async function buildTestGateway (t: Teardown, options: TestGatewayOptions
   })
   const published = options.publishedExamples === true ? await startPublishedExamples(t) : undefined
   const config = testConfig(simulator.url, {
+    // load shedding is not under test unless a test sets it (test/under-pressure.test.ts): the tests' gateways share
+    // one process with their simulators and each other, so another gateway's start-up (schema compilation) delays
+    // this one's event loop past 1 s on a busy 2-core machine
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
     ...storeEnv,
     ...published?.env,
