@@ -23,6 +23,8 @@ import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
 import audit from './plugins/app/audit.js'
+import messageId from './plugins/app/message-id.js'
+import gatewayKey from './plugins/app/gateway-key.js'
 import idempotency from './plugins/app/idempotency.js'
 import redis from './plugins/app/redis.js'
 import rateLimits from './plugins/app/rate-limit.js'
@@ -115,6 +117,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(procedures, { config: config.procedures })
   await app.register(redis, { ...(config.redis.target === undefined ? {} : { target: config.redis.target }) })
   await app.register(store, { config: config.store })
+  // the gateway's own key (audit checkpoints, archives, signed responses), its public half recorded in the store
+  await app.register(gatewayKey, { config: config.signing, demo: config.demo })
   await app.register(sector, { config: config.sector })
   // shared categories (administrative units and the province's own lists), declared by files, held in memory
   await app.register(categories, { config: config.categories })
@@ -133,8 +137,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // rate limit; all before the body is read
   await app.register(dashboardCookie)
   await app.register(auth, { config: config.auth })
+  // the caller's X-Message-Id, when new for that client; the request body's digest for the audit record
+  await app.register(messageId)
   // onSend: the audit record is committed before any protected response leaves
-  await app.register(audit, { maxBatch: config.audit.maxBatch, enabled: options.audit ?? true })
+  await app.register(audit, { config: config.audit, enabled: options.audit ?? true })
   await app.register(rateLimits, { config: config.rateLimit })
 
   // 3. routes

@@ -58,7 +58,7 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
   const maxChangePageBytes = options.maxChangePageBytes ?? 16 * 1_048_576
   const changesPath = endpoint.pathname.replace(/\/+$/, '') + CHANGES_SUFFIX
 
-  async function call (content: XmlObject, signal?: AbortSignal): Promise<XmlObject> {
+  async function call (content: XmlObject, { signal, messageId }: CallContext): Promise<XmlObject> {
     const timestamp = Date.now().toString()
     const { status, text } = await exchange(pool, {
       method: 'POST',
@@ -67,7 +67,8 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         'content-type': SOAP_CONTENT_TYPE,
         soapaction: SOAP_ACTION,
         timestamp,
-        authorization: signRequest(endpoint.href, options.username, options.secret, timestamp)
+        authorization: signRequest(endpoint.href, options.username, options.secret, timestamp),
+        ...(messageId === undefined ? {} : { 'x-message-id': messageId })
       },
       body: buildEnvelope(OPERATION, content)
     }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs: options.timeoutMs, policy, idempotent: true, ...(signal === undefined ? {} : { signal }) })
@@ -100,7 +101,7 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         SoDinhDanh: personalId,
         HoVaTen: '',
         NgayThangNamSinh: ''
-      }, context.signal)
+      }, context)
       if (result.MaKetQua === NOT_FOUND) return undefined
       if (result.MaKetQua !== FOUND || typeof result.CongDan !== 'object') {
         throw new UpstreamFaultError(UPSTREAM, `result ${String(result.MaKetQua)}: ${String(result.MoTaKetQua ?? '')}`)

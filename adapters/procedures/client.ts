@@ -97,6 +97,7 @@ export function createProceduresClient (options: ProceduresClientOptions): Proce
         accept: 'application/json',
         'x-api-key': options.apiKey,
         ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
+        ...(context?.messageId === undefined ? {} : { 'x-message-id': context.messageId }),
         ...(context?.officialId === undefined ? {} : { 'x-ma-can-bo': utf8HeaderValue(context.officialId) }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' })
       },

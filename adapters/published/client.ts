@@ -104,6 +104,7 @@ export function createPublishedClient (service: PublishedService, options: Publi
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...await auth.headers(context.signal),
         'x-request-id': context.requestId,
+        ...(context.messageId === undefined ? {} : { 'x-message-id': context.messageId }),
         ...(context.officialId === undefined ? {} : { 'x-user-id': utf8HeaderValue(context.officialId) })
       },
       ...(body === undefined ? {} : { body })

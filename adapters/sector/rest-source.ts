@@ -16,7 +16,7 @@ import type { DatasetSource, SourcePage } from './source.js'
  *   GET {base}{path}?{param}={value}…&{cursorParam}=&{limitParam}=  → 200 {itemsKey: record[], cursorKey?}
  *   GET {base}{healthPath}                                  → 200 while the upstream serves
  *
- * with `x-api-key` when configured and `x-request-id` / `x-user-id` for the upstream's own log. The same
+ * with `x-api-key` when configured and `x-request-id` / `x-message-id` / `x-user-id` for the upstream's own log. The same
  * deadline, bounded body read and error mapping as the other adapters: 503 and transport failures are
  * UpstreamUnavailableError, a missed deadline UpstreamTimeoutError, anything else unexpected (other
  * statuses, a body that is not JSON or does not map) UpstreamFaultError. An upstream without pagination
@@ -73,6 +73,7 @@ export function restUpstream (name: string, options: RestUpstreamOptions): RestU
         accept: 'application/json',
         ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),
         ...(context === undefined ? {} : { 'x-request-id': context.requestId }),
+        ...(context?.messageId === undefined ? {} : { 'x-message-id': context.messageId }),
         ...(context?.officialId === undefined ? {} : { 'x-user-id': utf8HeaderValue(context.officialId) })
       }
     }, { upstream: label, maxResponseBytes, timeoutMs, ...(health ? {} : { policy, idempotent: true }), ...(context?.signal === undefined ? {} : { signal: context.signal }) })

@@ -3,6 +3,8 @@
 /** Who asks: upstreams log the request id and the acting official with every call. */
 export interface CallContext {
   requestId: string
+  /** The exchange's message id (X-Message-Id), the same in both ends' logs. */
+  messageId?: string
   /** The official acting inside the calling system (X-User-Id). */
   officialId?: string
   signal?: AbortSignal

@@ -6,6 +6,11 @@ export interface AuditEntry {
   recordedAt: string
   /** This exchange's own id (a random UUID from the gateway); absent (null) in records written before migration 005. */
   auditId?: string | null
+  /**
+   * The exchange's message id (X-Message-Id): the caller's when well-formed and new for that client, else one the
+   * gateway made; sent to the upstream too, so both ends of an exchange can be matched. Absent before migration 009.
+   */
+  messageId?: string | null
   /** The caller's correlation id (X-Request-Id, or one the gateway made): not unique, a caller may reuse it. */
   requestId: string
   /** The verified client; null when the token itself was refused. */
@@ -20,8 +25,14 @@ export interface AuditEntry {
   purposeReference: string | null
   subjects: string[]
   status: number
+  /** The problem type's last segment of a refusal or failure (e.g. purpose-not-granted); null for a success. */
+  problemType?: string | null
   upstream: string | null
   latencyMs: number
+  /** SHA-256 (hex) of the request body exactly as received; null when there was none. */
+  requestDigest?: string | null
+  /** SHA-256 (hex) of the response body exactly as sent; null when there was none or it was streamed. */
+  responseDigest?: string | null
   /** Present on a summary of repeated refusals of unidentified callers (which stands for `count` calls); else absent or null. */
   summary?: RefusalSummary | null
 }
@@ -58,15 +69,18 @@ export function chainHash (seq: number, entry: AuditEntry, prevHash: string): st
     entry.purpose, entry.purposeReference, entry.subjects, entry.status, entry.upstream, entry.latencyMs
   ]
   if (typeof entry.auditId === 'string') fields.push(entry.auditId)
+  // migration 009: every record written since has a message id (summaries excepted, which have none)
+  if (typeof entry.messageId === 'string') fields.push(['exchange', entry.messageId, entry.problemType ?? null, entry.requestDigest ?? null, entry.responseDigest ?? null])
   const summary = entry.summary
   if (summary !== undefined && summary !== null) fields.push(['refusal-summary', summary.count, summary.address, summary.reason, summary.windowStart])
   return createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex')
 }
 
 /** The columns of audit_records as SQL reads them back into an AuditRecord. */
-export const RECORD_COLUMNS = `seq, recorded_at AS "recordedAt", audit_id AS "auditId", request_id AS "requestId", client_id AS "clientId",
-  official_id AS "officialId", service, method, route, purpose, purpose_reference AS "purposeReference", subjects,
-  status, upstream, latency_ms AS "latencyMs", refusal_count AS "refusalCount", caller_address AS "callerAddress",
+export const RECORD_COLUMNS = `seq, recorded_at AS "recordedAt", audit_id AS "auditId", message_id AS "messageId", request_id AS "requestId",
+  client_id AS "clientId", official_id AS "officialId", service, method, route, purpose, purpose_reference AS "purposeReference",
+  subjects, status, problem_type AS "problemType", upstream, latency_ms AS "latencyMs", request_digest AS "requestDigest",
+  response_digest AS "responseDigest", refusal_count AS "refusalCount", caller_address AS "callerAddress",
   refusal_reason AS "refusalReason", window_start AS "windowStart", prev_hash AS "prevHash", hash`
 
 interface RecordRow extends Omit<AuditRecord, 'recordedAt' | 'kind' | 'summary'> {

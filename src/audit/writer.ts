@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js'
+import type { Db, Queryable } from '../store/db.js'
 import { chainHash, type AuditEntry } from './record.js'
 
 /**
@@ -17,6 +17,8 @@ export interface AuditWriterOptions {
   maxBatch: number
   /** Told of every batch committed: how long its write took and how many records it held (metrics). */
   onCommit?: (durationMs: number, records: number) => void
+  /** Told of the chain head each batch this writer committed led to (signed checkpoints). */
+  onHead?: (head: Head) => void
 }
 
 interface Waiting {
@@ -25,7 +27,7 @@ interface Waiting {
   reject: (err: Error) => void
 }
 
-interface Head {
+export interface Head {
   seq: number
   hash: string
 }
@@ -35,21 +37,34 @@ interface Head {
 const APPEND = `WITH advanced AS (
   UPDATE audit_head SET seq = $2, hash = $3 WHERE seq = $1 RETURNING seq
 ), appended AS (
-  INSERT INTO audit_records (seq, recorded_at, audit_id, request_id, client_id, official_id, service, method, route, purpose,
-    purpose_reference, subjects, status, upstream, latency_ms, refusal_count, caller_address, refusal_reason, window_start,
-    prev_hash, hash)
-  SELECT r.seq, r."recordedAt", r."auditId", r."requestId", r."clientId", r."officialId", r.service, r.method, r.route, r.purpose,
-    r."purposeReference", r.subjects, r.status, r.upstream, r."latencyMs", (r.summary->>'count')::integer,
-    r.summary->>'address', r.summary->>'reason', (r.summary->>'windowStart')::timestamptz, r."prevHash", r.hash
-  FROM jsonb_to_recordset($4::jsonb) AS r(seq bigint, "recordedAt" timestamptz, "auditId" uuid, "requestId" text, "clientId" text,
-    "officialId" text, service text, method text, route text, purpose text, "purposeReference" text, subjects text[],
-    status smallint, upstream text, "latencyMs" double precision, summary jsonb, "prevHash" text, hash text)
+  INSERT INTO audit_records (seq, recorded_at, audit_id, message_id, request_id, client_id, official_id, service, method, route,
+    purpose, purpose_reference, subjects, status, problem_type, upstream, latency_ms, request_digest, response_digest,
+    refusal_count, caller_address, refusal_reason, window_start, prev_hash, hash)
+  SELECT r.seq, r."recordedAt", r."auditId", r."messageId", r."requestId", r."clientId", r."officialId", r.service, r.method,
+    r.route, r.purpose, r."purposeReference", r.subjects, r.status, r."problemType", r.upstream, r."latencyMs",
+    r."requestDigest", r."responseDigest", (r.summary->>'count')::integer, r.summary->>'address', r.summary->>'reason',
+    (r.summary->>'windowStart')::timestamptz, r."prevHash", r.hash
+  FROM jsonb_to_recordset($4::jsonb) AS r(seq bigint, "recordedAt" timestamptz, "auditId" uuid, "messageId" text, "requestId" text,
+    "clientId" text, "officialId" text, service text, method text, route text, purpose text, "purposeReference" text,
+    subjects text[], status smallint, "problemType" text, upstream text, "latencyMs" double precision, "requestDigest" text,
+    "responseDigest" text, summary jsonb, "prevHash" text, hash text)
   WHERE EXISTS (SELECT 1 FROM advanced)
   RETURNING 1
 ) SELECT count(*)::integer AS appended FROM appended`
 
 // parsed and planned once per connection: it runs once per batch, on every gateway, all day
 const PREPARED = { prepare: 'audit-append' }
+
+/** "no partition of relation found for row": the record's month has no partition yet. */
+function isMissingPartition (err: unknown): boolean {
+  return (err as { code?: unknown }).code === '23514' && /partition/.test((err as Error).message)
+}
+
+/** Makes the monthly partitions of audit_records holding these instants (ISO 8601), where missing. */
+export async function ensurePartitions (db: Queryable, instants: string[]): Promise<void> {
+  const months = [...new Set(instants.map((instant) => instant.slice(0, 7)))]
+  for (const month of months) await db.query('SELECT audit_ensure_partition($1::timestamptz)', [`${month}-01T00:00:00Z`])
+}
 
 export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWriter {
   let head: Head | undefined
@@ -92,15 +107,27 @@ export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWr
     })
   }
 
+  /** Writes the batch, first making the month partitions it needs when an insert found none (a new month). */
+  async function writeInPartitions (entries: AuditEntry[]): Promise<void> {
+    try {
+      await write(entries)
+    } catch (err) {
+      if (!isMissingPartition(err)) throw err
+      await ensurePartitions(db, entries.map((entry) => entry.recordedAt))
+      await write(entries)
+    }
+  }
+
   async function flush (): Promise<void> {
     while (waiting.length > 0) {
       const batch = waiting.splice(0, options.maxBatch)
       try {
         const started = performance.now()
-        await write(batch.map((item) => item.entry))
+        await writeInPartitions(batch.map((item) => item.entry))
         for (const item of batch) item.resolve()
         // after the resolves: an observer that throws cannot fail records already committed
         options.onCommit?.(performance.now() - started, batch.length)
+        if (head !== undefined) options.onHead?.(head)
       } catch (err) {
         for (const item of batch) item.reject(err as Error)
       }

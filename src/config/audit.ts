@@ -1,16 +1,28 @@
 import type { EnvOf } from './env.js'
 
-/** The audit trail's writer. */
+/** The audit trail: its writer, signed checkpoints and retention. */
 
 export const AUDIT_ENV = {
-  AUDIT_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 5000, default: 500 }
+  AUDIT_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
+  AUDIT_CHECKPOINT_EVERY_RECORDS: { type: 'integer', minimum: 1, maximum: 10000000, default: 1000 },
+  AUDIT_CHECKPOINT_EVERY_S: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+  // five years (Decree 13/2023 leaves the period to the controller; archives are kept apart, see docs)
+  AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 1826 }
 } as const
 
 export interface AuditConfig {
   /** Records written in one statement at most. */
   maxBatch: number
+  /** The gateway signs the chain head after this many records it wrote, or this often while the head moves. */
+  checkpoint: { everyRecords: number, everyMs: number }
+  /** Records older than this are removed, month by month, once an archive of them was written and verified. */
+  retentionDays: number
 }
 
 export function readAudit (raw: EnvOf<typeof AUDIT_ENV>): AuditConfig {
-  return { maxBatch: raw.AUDIT_MAX_BATCH }
+  return {
+    maxBatch: raw.AUDIT_MAX_BATCH,
+    checkpoint: { everyRecords: raw.AUDIT_CHECKPOINT_EVERY_RECORDS, everyMs: raw.AUDIT_CHECKPOINT_EVERY_S * 1000 },
+    retentionDays: raw.AUDIT_RETENTION_DAYS
+  }
 }

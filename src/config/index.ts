@@ -14,6 +14,7 @@ import { readRedis, REDIS_ENV, type RedisConfig } from './redis.js'
 import { readResilience, RESILIENCE_ENV } from './resilience.js'
 import { readSector, SECTOR_ENV, type SectorConfig } from './sector.js'
 import { readServer, SERVER_ENV, type ServerConfig } from './server.js'
+import { readSigning, SIGNING_ENV, type SigningConfig } from './signing.js'
 import { readStore, STORE_ENV, type StoreConfig } from './store.js'
 import { readSyncs, SYNCS_ENV, type SyncConfig } from './syncs.js'
 
@@ -24,7 +25,7 @@ import { readSyncs, SYNCS_ENV, type SyncConfig } from './syncs.js'
  */
 
 export { ConfigError }
-export type { AuditConfig, AuthConfig, CacheConfig, CategoriesConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, PublishedConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, StoreConfig, SyncConfig }
+export type { AuditConfig, AuthConfig, CacheConfig, CategoriesConfig, MetricsConfig, PopulationConfig, PressureConfig, ProceduresConfig, PublishedConfig, RateLimitConfig, RedisConfig, SectorConfig, ServerConfig, SigningConfig, StoreConfig, SyncConfig }
 export type { TrustProxy } from './server.js'
 
 const MODE_ENV = {
@@ -46,6 +47,7 @@ export const ENV_SCHEMA = {
     ...CACHE_ENV,
     ...STORE_ENV,
     ...AUDIT_ENV,
+    ...SIGNING_ENV,
     ...SECTOR_ENV,
     ...CATEGORIES_ENV,
     ...PUBLISHED_ENV,
@@ -71,6 +73,8 @@ export interface Config extends ServerConfig {
   cache: CacheConfig
   store: StoreConfig
   audit: AuditConfig
+  /** The gateway's own key: audit checkpoints, archives, signed responses. */
+  signing: SigningConfig
   sector: SectorConfig
   /** Shared categories: their declarations, caching, and whether reads are audited. */
   categories: CategoriesConfig
@@ -119,6 +123,7 @@ export function loadConfig (env: NodeJS.ProcessEnv): Config {
     cache: readCache(raw),
     store,
     audit: readAudit(raw),
+    signing: readSigning(raw, { demo }),
     sector,
     categories: readCategories(raw),
     published: readPublished(raw, env, { resilience }),

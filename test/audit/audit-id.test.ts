@@ -12,7 +12,6 @@ import { auditEntry } from '../support/audit-entries.js'
 import { buildTestGateway } from '../support/gateway.js'
 import { signTestToken } from '../support/identity.js'
 import { postgresSchema } from '../support/store.js'
-import { storeDrivers } from '../store/store-drivers.js'
 
 /**
  * Issue 15 #9: X-Request-Id is the caller's and may be reused, so every audited exchange gets an id of its own
@@ -74,17 +73,6 @@ t.test('records written before audit ids existed still verify after the upgrade,
   await db.query('UPDATE audit_records SET audit_id = NULL WHERE seq = 5')
   t.match(await verifyChain(db), { intact: false, firstBroken: { seq: 5, reason: /contents changed/ } }, 'removing it is noticed too')
 })
-
-for (const driver of storeDrivers()) {
-  t.test(`${driver.name}: an audit id is unique`, async (t) => {
-    const db = await driver.open(t)
-    const writer = createAuditWriter(db, { maxBatch: 10 })
-    const id = randomUUID()
-    await writer.append(entry(1, id))
-    await t.rejects(writer.append(entry(2, id)), 'a second record with the same audit id is refused')
-    t.same(await verifyChain(db), { intact: true, checked: 1, headSeq: 1 })
-  })
-}
 
 t.test('a reused X-Request-Id: two exchanges, two records, each with its own audit id, told to the caller', async (t) => {
   const { app, simulator, headers } = await buildTestGateway(t)

@@ -1,9 +1,13 @@
+import { fileURLToPath } from 'node:url'
 import type { IdentityFiles } from './identity.js'
 import { AUDIENCE, ISSUER } from './identity.js'
 import { redisEnv } from './redis.js'
 import { TEST_CREDENTIALS, TEST_PROCEDURES_KEY, TEST_SECTOR_KEY } from './upstreams.js'
 
 /** The environments of production-shaped (demo off) gateways and sync workers on the support module's parts. */
+
+/** The gateways' own signing key in tests (Ed25519, test only): audit checkpoints, archives, signed responses. */
+export const TEST_GATEWAY_KEY_FILE = fileURLToPath(new URL('gateway-signing-key.pem', import.meta.url))
 
 /** The variables every production-shaped configuration shares, on this population simulator. */
 export function productionEnv (populationUrl: string): Record<string, string> {
@@ -18,6 +22,7 @@ export function productionEnv (populationUrl: string): Record<string, string> {
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     SECTOR_CURSOR_SECRET: 'sector-cursor-secret-for-tests',
+    GATEWAY_SIGNING_KEY_FILE: TEST_GATEWAY_KEY_FILE,
     SECTOR_UPSTREAM_HEALTH_URL: 'http://127.0.0.1:9/api',
     SECTOR_UPSTREAM_HEALTH_API_KEY: TEST_SECTOR_KEY,
     // the published example services (services/): their providers are started only by the tests about them

@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { createCheckpointer } from '../../audit/checkpoints.js'
 import type { AuditEntry } from '../../audit/record.js'
+import type { AuditConfig } from '../../config/index.js'
 import { createRefusalSummaries, type RefusalSummaries } from '../../audit/refusal-summaries.js'
 import { createAuditWriter } from '../../audit/writer.js'
 import { PROBLEM_KINDS } from '../../errors.js'
@@ -51,11 +53,30 @@ function isAudited (request: FastifyRequest, reply: FastifyReply): boolean {
   return service !== undefined || admin === true || authenticated === true
 }
 
-function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
+/** sha256 hex of a body as it will be sent; null for none, or a stream (its bytes are not known before they go). */
+export function digestOf (payload: unknown): string | null {
+  if (typeof payload === 'string' || Buffer.isBuffer(payload)) return createHash('sha256').update(payload).digest('hex')
+  return null
+}
+
+/** The problem type's slug of a problem+json answer (what the caller was told), else null. */
+function problemTypeOf (reply: FastifyReply, payload: unknown): string | null {
+  if (reply.statusCode < 400 || typeof payload !== 'string') return null
+  if (!String(reply.getHeader('content-type')).startsWith('application/problem+json')) return null
+  try {
+    const type = (JSON.parse(payload) as { type?: unknown }).type
+    return typeof type === 'string' ? type.slice(type.lastIndexOf('/') + 1) : null
+  } catch {
+    return null
+  }
+}
+
+function entryOf (request: FastifyRequest, reply: FastifyReply, payload: unknown): AuditEntry {
   const config = request.routeOptions.config
   const purpose = request.caller?.purpose ?? statedPurpose(request)
   return {
     recordedAt: new Date().toISOString(),
+    messageId: request.messageId,
     requestId: request.id,
     clientId: request.verifiedClientId ?? null,
     officialId: officialIdOf(request) ?? null,
@@ -66,8 +87,11 @@ function entryOf (request: FastifyRequest, reply: FastifyReply): AuditEntry {
     purposeReference: purpose?.reference ?? null,
     subjects: subjectsOf(request),
     status: reply.statusCode,
+    problemType: problemTypeOf(reply, payload),
     upstream: config.upstream ?? null,
-    latencyMs: Math.round(reply.elapsedTime * 1000) / 1000
+    latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+    requestDigest: request.requestDigest ?? null,
+    responseDigest: digestOf(payload)
   }
 }
 
@@ -103,8 +127,12 @@ function countedInSummary (request: FastifyRequest, reply: FastifyReply, summari
   }) === 'counted'
 }
 
-export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (app, { maxBatch, enabled }) {
-  const writer = createAuditWriter(app.store, { maxBatch, onCommit: app.metrics?.observeAuditCommit })
+export default fp<{ config: AuditConfig, enabled: boolean }>(async function audit (app, { config, enabled }) {
+  const checkpointer = createCheckpointer(app.store, app.gatewayKey, {
+    ...config.checkpoint,
+    onError: (err) => { app.log.error({ err: err.message }, 'audit checkpoint not signed') }
+  })
+  const writer = createAuditWriter(app.store, { maxBatch: config.maxBatch, onCommit: app.metrics?.observeAuditCommit, onHead: checkpointer.committed })
   const summaries = createRefusalSummaries({ write: async (entries) => { await Promise.all(entries.map(async (entry) => { await writer.append(entry) })) } })
   const flushSummaries = async (): Promise<void> => {
     // a failed write keeps its counts for the next flush; on close they are logged, never silently lost
@@ -118,6 +146,7 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
     const unwritten = summaries.pending()
     if (unwritten.length > 0) app.log.error({ refusals: unwritten }, 'audit refusal summaries not committed before close: their counts')
     await writer.drain()
+    await checkpointer.close()
   })
   if (!enabled) return
 
@@ -130,7 +159,7 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
       payload = JSON.stringify(problemFor(request, PROBLEM_KINDS.GW_ERR_INTERNAL, 'Internal error'))
     }
     try {
-      await writer.append(withAuditId(entryOf(request, reply), reply))
+      await writer.append(withAuditId(entryOf(request, reply, payload), reply))
       return payload
     } catch (err) {
       request.log.error({ err: (err as Error).message, status: reply.statusCode }, 'audit record not committed')
@@ -140,4 +169,4 @@ export default fp<{ maxBatch: number, enabled: boolean }>(async function audit (
         'The audit store is unavailable: no data is disclosed without an audit record. Retry later.'))
     }
   })
-}, { name: 'audit', dependencies: ['store', 'auth', 'disclosure'] })
+}, { name: 'audit', dependencies: ['store', 'gateway-key', 'auth', 'disclosure', 'message-id'] })

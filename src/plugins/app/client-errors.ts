@@ -55,6 +55,8 @@ export function problemResponse (kind: ProblemKind, requestId: string, instance?
     'Content-Type: application/problem+json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-Id: ${requestId}`,
+    // every response carries a message id, even one Node refused before the gateway could read the request
+    `X-Message-Id: ${randomUUID()}`,
     'Connection: close',
     '',
     body
