@@ -1,4 +1,6 @@
 import type { Queryable } from '../store/db.js'
+import { publicKeys } from '../signing/key-register.js'
+import { CHECKPOINT_COLUMNS, checkpointFromRow, verifyCheckpoint, type Checkpoint } from './checkpoints.js'
 import { chainHash, GENESIS_HASH, RECORD_COLUMNS, recordFromRow, type AuditRecord } from './record.js'
 
 /** Reading the audit: search for administrators, the data subject's report, and the chain check. */
@@ -35,9 +37,13 @@ export interface SubjectAccess {
 
 export interface ChainVerification {
   intact: boolean
-  /** Records checked, from the first. */
+  /** Records checked, from the first stored one (after the anchor, once archived months were removed). */
   checked: number
   headSeq: number
+  /** Where the stored chain starts: the last record of the removed (archived) months; absent before any removal. */
+  anchor?: { seq: number, hash: string, archiveId: string }
+  /** Signed checkpoints checked against the records and the public keys. */
+  checkpoints: number
   firstBroken?: { seq: number, requestId?: string, reason: string }
 }
 
@@ -98,15 +104,31 @@ export async function subjectAccesses (db: Queryable, personalId: string, cursor
   }
 }
 
-/** Walks the chain from the first record and names the first one that does not verify. */
+/** Signed checkpoints, newest first (seq, then key). */
+export async function listCheckpoints (db: Queryable, cursor: string | undefined, limit: number): Promise<Page<Checkpoint>> {
+  const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(cursor)
+  const rows = await db.query<Parameters<typeof checkpointFromRow>[0]>(
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE seq < $1 ORDER BY seq DESC, key_id LIMIT $2`, [before, limit + 1])
+  return pageOf(rows.map(checkpointFromRow), limit, (checkpoint) => checkpoint.seq)
+}
+
+/**
+ * Walks the chain from its start (the anchor left by a removal of archived months, else the first record) and names
+ * the first record that does not verify; then checks every signed checkpoint in that range: its signature under the
+ * gateway keys, and that the record at its seq still has the hash it signed — which catches a chain re-hashed after
+ * an edit, link by link consistent but no longer what the gateway signed.
+ */
 export async function verifyChain (db: Queryable, pageSize = 2000): Promise<ChainVerification> {
   const [head] = await db.query<{ seq: number, hash: string }>('SELECT seq, hash FROM audit_head')
+  const [anchor] = await db.query<{ seq: number, hash: string, archiveId: string }>('SELECT seq, hash, archive_id AS "archiveId" FROM audit_anchor')
   const headSeq = head?.seq ?? 0
   let checked = 0
-  let lastSeq = 0
-  let lastHash = GENESIS_HASH
+  let checkpoints = 0
+  let lastSeq = anchor?.seq ?? 0
+  let lastHash = anchor?.hash ?? GENESIS_HASH
+  const from = anchor === undefined ? {} : { anchor }
   const broken = (seq: number, reason: string, requestId?: string): ChainVerification =>
-    ({ intact: false, checked, headSeq, firstBroken: { seq, reason, ...(requestId === undefined ? {} : { requestId }) } })
+    ({ intact: false, checked, headSeq, ...from, checkpoints, firstBroken: { seq, reason, ...(requestId === undefined ? {} : { requestId }) } })
 
   for (;;) {
     const rows = await db.query<Parameters<typeof recordFromRow>[0]>(
@@ -124,5 +146,29 @@ export async function verifyChain (db: Queryable, pageSize = 2000): Promise<Chai
   if (lastSeq < headSeq) return broken(lastSeq + 1, `records ${lastSeq + 1}..${headSeq} are missing`)
   if (lastSeq > headSeq) return broken(headSeq + 1, 'record not covered by the chain head')
   if (lastHash !== (head?.hash ?? GENESIS_HASH)) return broken(lastSeq, 'the chain head does not match the last record')
-  return { intact: true, checked, headSeq }
+
+  const { keys } = await publicKeys(db)
+  let after: [number, string] = [anchor?.seq ?? 0, '']
+  for (;;) {
+    const rows = await db.query<Parameters<typeof checkpointFromRow>[0] & { recordHash: string | null }>(
+      `SELECT c.seq, c.hash, c.signed_at AS "signedAt", c.key_id AS "keyId", c.jws, r.hash AS "recordHash"
+       FROM audit_checkpoints c LEFT JOIN audit_records r ON r.seq = c.seq
+       WHERE (c.seq, c.key_id) > ($1, $2) ORDER BY c.seq, c.key_id LIMIT $3`, [...after, pageSize])
+    for (const { recordHash, ...row } of rows) {
+      const checkpoint = checkpointFromRow(row)
+      try {
+        await verifyCheckpoint(checkpoint, keys)
+      } catch (err) {
+        return broken(checkpoint.seq, `checkpoint signed by ${checkpoint.keyId}: ${(err as Error).message}`)
+      }
+      if (recordHash !== checkpoint.hash) {
+        return broken(checkpoint.seq, `differs from the checkpoint ${checkpoint.keyId} signed at ${checkpoint.signedAt}: records up to it were changed and re-hashed`)
+      }
+      checkpoints++
+    }
+    if (rows.length < pageSize) break
+    const last = rows.at(-1)
+    if (last !== undefined) after = [last.seq, last.keyId]
+  }
+  return { intact: true, checked, headSeq, ...from, checkpoints }
 }

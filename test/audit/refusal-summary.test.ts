@@ -66,5 +66,5 @@ t.test('an anonymous flood: refused per address before any token check, summaris
     'one summary per (route, status, reason) of the flooding address; the lone refusal of the other address is recorded on its own')
   t.same(new Set(anonymous.map((row) => `${row.status} ${row.reason ?? ''}`)), new Set(['401 ', '401 no-credentials', '401 malformed', '429 ', '429 anonymous-rate-limited']))
   t.equal(all.filter((row) => row.status === 403 && row.clientId === 'VN.TEST.FULL').length, 5, 'an identified client\'s refusals are one row each')
-  t.same(await verifyChain(db), { intact: true, checked: all.length, headSeq: all.length }, 'the summaries are in the chain')
+  t.match(await verifyChain(db), { intact: true, checked: all.length, headSeq: all.length }, 'the summaries are in the chain')
 })

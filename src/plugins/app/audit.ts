@@ -5,7 +5,7 @@ import { createCheckpointer } from '../../audit/checkpoints.js'
 import type { AuditEntry } from '../../audit/record.js'
 import type { AuditConfig } from '../../config/index.js'
 import { createRefusalSummaries, type RefusalSummaries } from '../../audit/refusal-summaries.js'
-import { createAuditWriter } from '../../audit/writer.js'
+import { createAuditWriter, ensurePartitions } from '../../audit/writer.js'
 import { PROBLEM_KINDS } from '../../errors.js'
 import { isPersonalRoute } from '../../services.js'
 import { officialIdOf, statedPurpose } from './auth.js'
@@ -128,6 +128,9 @@ function countedInSummary (request: FastifyRequest, reply: FastifyReply, summari
 }
 
 export default fp<{ config: AuditConfig, enabled: boolean }>(async function audit (app, { config, enabled }) {
+  // this month's and next month's partitions now; a later month's is made by the writer when it first needs it
+  const now = Date.now()
+  await ensurePartitions(app.store, [new Date(now).toISOString(), new Date(now + 31 * 86_400_000).toISOString()])
   const checkpointer = createCheckpointer(app.store, app.gatewayKey, {
     ...config.checkpoint,
     onError: (err) => { app.log.error({ err: err.message }, 'audit checkpoint not signed') }

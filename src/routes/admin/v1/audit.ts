@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { BadCursorError, searchAudit, subjectAccesses, verifyChain, type AuditQuery } from '../../../audit/reader.js'
+import { BadCursorError, listCheckpoints, searchAudit, subjectAccesses, verifyChain, type AuditQuery } from '../../../audit/reader.js'
+import { publicKeys } from '../../../signing/key-register.js'
 import { validationError } from '../../../errors.js'
 import { problemResponses } from '../../support/problems.js'
 import { SECURITY } from '../../support/schemas.js'
@@ -67,6 +68,22 @@ export default async function auditRoutes (app: FastifyInstance): Promise<void> 
       response: { 200: { description: 'The result of the walk', $ref: 'AuditVerification#' }, ...problemResponses(401, 403, 503) }
     }
   }, async () => await verifyChain(app.store))
+
+  app.get<{ Querystring: { cursor?: string, limit: number } }>('/audit/checkpoints', {
+    config: { admin: true },
+    schema: {
+      tags: ['audit'],
+      operationId: 'listAuditCheckpoints',
+      summary: 'The signed checkpoints of the audit chain, newest first, with the keys that verify them',
+      description: 'Every N records or T seconds a gateway signs the chain head (seq, hash, time) with its own key. A record changed and the chain re-hashed after it no longer matches them; `GET /admin/v1/audit/verify` checks them all.',
+      security: SECURITY,
+      querystring: { type: 'object', additionalProperties: false, properties: { cursor: CURSOR, limit: LIMIT } },
+      response: { 200: { description: 'A page of checkpoints', $ref: 'AuditCheckpointPage#' }, ...problemResponses(400, 401, 403, 503) }
+    }
+  }, async (request) => {
+    const page = await withCursor(() => listCheckpoints(app.store, request.query.cursor, request.query.limit))
+    return { ...page, ...await publicKeys(app.store) }
+  })
 
   app.get<{ Params: { personalId: string }, Querystring: { cursor?: string, limit: number } }>('/audit/subjects/:personalId', {
     config: { admin: true },
