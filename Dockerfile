@@ -29,7 +29,8 @@ COPY categories ./categories
 # published services: declarations and the providers' OpenAPI documents (the simulators serve theirs)
 COPY services ./services
 # .demo holds the demo identity provider's key when the compose stack makes one (never baked into the image)
-RUN mkdir -p /app/.demo && chown node:node /app/.demo
+# keys holds the gateway signing key the compose stack makes (npm run gateway-key), never baked in either
+RUN mkdir -p /app/.demo /app/keys && chown node:node /app/.demo /app/keys
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/server.js"]

@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type K
 import { loadGrantsFile, type Client } from './auth/grants.js'
 import { signClientToken } from './auth/sign-token.js'
 import { projectRoot } from './paths.js'
+import { newGatewayKeyPem } from './signing/gateway-key.js'
 
 /**
  * Demo mode's identity provider: a signing key made on first use under .demo/ (never committed), its public
@@ -38,6 +39,16 @@ export async function demoSigningKey (): Promise<DemoSigningKey> {
   }
   const jwk = JSON.parse(await readFile(PRIVATE_KEY_FILE, 'utf8')) as JWK
   return { key: await importJWK(jwk, DEMO_ALG) as CryptoKey | KeyObject, kid: DEMO_KID, alg: DEMO_ALG }
+}
+
+/** The demo gateway's own signing key (audit checkpoints, signed responses), made on first use and kept under .demo/. */
+export async function demoGatewayKeyFile (): Promise<string> {
+  const file = join(DEMO_DIR, 'gateway-signing-key.pem')
+  if (!existsSync(file)) {
+    await mkdir(DEMO_DIR, { recursive: true })
+    await writeFile(file, newGatewayKeyPem(), { mode: 0o600 })
+  }
+  return file
 }
 
 /** Everything a demo client may ask for: its granted services, plus admin for admin clients. */

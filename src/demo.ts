@@ -9,7 +9,7 @@ import { startSectorRestSimulator, type SectorRestSimulator } from '../adapters/
 import type { Queryable } from './store/db.js'
 import { publishedEnvKey } from './config/published.js'
 import type { Config } from './config/index.js'
-import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, signDemoToken } from './demo-identity.js'
+import { DEMO_AUDIENCE, DEMO_GRANTS_FILE, DEMO_ISSUER, DEMO_JWKS_FILE, demoGatewayKeyFile, signDemoToken } from './demo-identity.js'
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js'
 import { describeRedis, type RedisTarget } from './redis/target.js'
 
@@ -62,6 +62,7 @@ export async function startDemo (config: Config): Promise<Demo> {
       population: { ...config.population, url: population.url, ...credentials },
       procedures: { ...config.procedures, url: procedures.url, apiKey: proceduresKey },
       auth: { ...config.auth, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: DEMO_JWKS_FILE, grantsFile: DEMO_GRANTS_FILE },
+      signing: { ...config.signing, keyFile: config.signing.keyFile ?? await demoGatewayKeyFile() },
       redis: target === undefined ? {} : { target },
       sector: { ...config.sector, upstreams: { ...config.sector.upstreams, health: { url: health.url, apiKey: healthKey, timeoutMs: 5000 } } },
       syncs: { ...config.syncs, portal: { ...config.syncs.portal, url: portal.url, ...portalCredentials } },

@@ -22,7 +22,8 @@ t.test('docker-compose.yml gives the gateway a valid production configuration', 
   t.same(config.redis.target, { topology: 'single', url: 'redis://redis:6379' })
   t.same(config.store, { driver: 'postgres', url: 'postgres://lgsp:change-me-compose-db@postgres:5432/lgsp', schema: 'lgsp', poolSize: 10 })
   t.match(config.sector.upstreams, { health: { url: 'http://health:8083/api', apiKey: 'change-me-compose-health', timeoutMs: 5000, connections: 8 } })
-  t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['civil-status', 'digital-address', 'health', 'idp', 'population', 'postgres', 'procedures', 'redis', 'sector-seed'])
+  t.same(Object.keys(gateway?.depends_on ?? {}).sort(), ['civil-status', 'digital-address', 'gateway-key', 'health', 'idp', 'population', 'postgres', 'procedures', 'redis', 'sector-seed'])
+  t.equal(config.signing.keyFile, '/app/keys/gateway-signing-key.pem', 'the key the gateway-key service makes once')
   t.equal(config.syncs.portal.url, 'http://portal:8084/api')
   t.equal(config.syncs.embeddedWorker, false, 'the gateway only queues syncs')
   const worker = compose.services.worker as { environment?: Record<string, string>, command?: string[] } | undefined

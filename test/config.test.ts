@@ -20,7 +20,8 @@ const PRODUCTION = {
   DATABASE_URL: 'postgres://lgsp@db:5432/lgsp',
   PROCEDURES_URL: 'https://motcua.example/api',
   PROCEDURES_API_KEY: 'a-long-api-key',
-  SECTOR_CURSOR_SECRET: 'a-cursor-secret-shared-by-gateways'
+  SECTOR_CURSOR_SECRET: 'a-cursor-secret-shared-by-gateways',
+  GATEWAY_SIGNING_KEY_FILE: '/etc/lgsp-keys/gateway-signing-key.pem'
 }
 
 t.test('configuring the population database turns demo mode off', async (t) => {
@@ -46,7 +47,7 @@ t.test('the store is PostgreSQL, or embedded PGlite on disk; never both, and dem
 })
 
 t.test('production needs identity, grants and Redis settings', async (t) => {
-  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'SECTOR_CURSOR_SECRET'] as const) {
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'PROCEDURES_URL', 'PROCEDURES_API_KEY', 'SECTOR_CURSOR_SECRET', 'GATEWAY_SIGNING_KEY_FILE'] as const) {
     const env: Record<string, string> = { ...PRODUCTION }
     delete env[name]
     t.throws(() => loadConfig(env), { message: new RegExp(`${name} is required unless DEMO=true`) })
