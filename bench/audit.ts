@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Client } from '../src/auth/grants.js'
+import { loadConfig } from '../src/config/index.js'
+import { openDb } from '../src/store/db.js'
 import { signTestToken } from '../test/support/identity.js'
 import { BENCH_CLIENT, benchCallerHeaders, benchGatewayEnv, benchStore, startBenchBackends } from './backends.js'
 import { type GatewayProcess, startGatewayProcess } from './children.js'
@@ -45,6 +47,8 @@ interface Variant {
   name: 'audit on' | 'audit off'
   audit: boolean
   gateway: GatewayProcess
+  /** The gateway's environment (its store's variables included), to open its store after the run. */
+  env: Record<string, string>
   warmup?: LoadResult
   rounds: LoadResult[]
 }
@@ -71,7 +75,7 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
     const gatewayEnv = { ...config, ...store.env, RATE_LIMIT_PREFIX: `${redis.prefix}${audit ? 'on' : 'off'}:` }
     const gateway = await startGatewayProcess(cleanup, `gateway (${name})`, { env: gatewayEnv, audit })
     log(`gateway (${name}) at ${gateway.url}, store ${store.description}`)
-    variants.push({ name, audit, gateway, rounds: [] })
+    variants.push({ name, audit, gateway, env: gatewayEnv, rounds: [] })
   }
 
   // long enough for the whole run, so no token expires under load
@@ -108,21 +112,52 @@ async function run (options: Options, env: { databaseUrl?: string, redisUrl?: st
   const admin = { authorization: `Bearer ${await signTestToken({ clientId: 'VN.BENCH.ADMIN', scopes: ['admin'], ttlSeconds })}` }
   for (const variant of variants) {
     const response = await fetch(`${variant.gateway.url}/admin/v1/audit/verify`, { headers: admin })
-    const verification = await response.json() as { intact?: boolean, checked?: number }
+    const verification = await response.json() as { intact?: boolean, checked?: number, checkpoints?: number }
     const served = 1 + (variant.warmup?.ok ?? 0) + variant.rounds.reduce((sum, result) => sum + result.ok, 0)
     const expected = variant.audit ? verification.intact === true && (verification.checked ?? 0) >= served : verification.checked === 0
     if (response.status !== 200 || !expected) {
       throw new BenchFailure(`gateway (${variant.name}): audit chain ${JSON.stringify(verification)} (status ${response.status}) ` +
         `after ${served} 2xx responses; expected ${variant.audit ? 'an intact chain with at least one record each' : 'no records'}`)
     }
-    log(`gateway (${variant.name}): ${verification.checked ?? 0} audit records${variant.audit ? ', chain intact' : ''}`)
+    log(`gateway (${variant.name}): ${verification.checked ?? 0} audit records${variant.audit ? `, chain intact, ${verification.checkpoints ?? 0} signed checkpoints` : ''}`)
   }
 
-  const report = renderReport(options, variants, machine, storeDescription, redis.description)
+  // the store after the gateway stopped (an embedded store has one process at a time)
+  const [on] = variants as [Variant]
+  await on.gateway.stop()
+  const storage = await auditStorage(on.env)
+  log(`audit storage: ${storage.records} records, ${storage.checkpoints} checkpoints, ${figure(storage.bytesPerRecord, 0)} bytes per record with indexes`)
+
+  const report = renderReport(options, variants, machine, storeDescription, redis.description, storage)
   await writeResults('results-audit.md', report)
 }
 
-function renderReport (options: Options, variants: Variant[], machine: ReturnType<typeof describeMachine>, store: string, redis: string): string {
+interface AuditStorage {
+  records: number
+  checkpoints: number
+  /** Table and its indexes (and TOAST), over every month partition, divided by the records. */
+  bytesPerRecord: number
+  heapBytesPerRecord: number
+}
+
+/** What the audit takes on disk: every partition of audit_records, with and without its indexes. */
+async function auditStorage (env: Record<string, string>): Promise<AuditStorage> {
+  const db = await openDb(loadConfig(env).store)
+  try {
+    const [sizes] = await db.query<{ records: number, total: number, heap: number, checkpoints: number }>(
+      `SELECT (SELECT count(*) FROM audit_records)::bigint AS records,
+         (SELECT count(*) FROM audit_checkpoints)::bigint AS checkpoints,
+         coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint AS total,
+         coalesce(sum(pg_relation_size(i.inhrelid)), 0)::bigint AS heap
+       FROM pg_inherits i WHERE i.inhparent = 'audit_records'::regclass`)
+    const records = sizes?.records ?? 0
+    return { records, checkpoints: sizes?.checkpoints ?? 0, bytesPerRecord: (sizes?.total ?? 0) / records, heapBytesPerRecord: (sizes?.heap ?? 0) / records }
+  } finally {
+    await db.close()
+  }
+}
+
+function renderReport (options: Options, variants: Variant[], machine: ReturnType<typeof describeMachine>, store: string, redis: string, storage: AuditStorage): string {
   const [on, off] = variants as [Variant, Variant]
   const summary = (variant: Variant): { rps: number, p50: number, p99: number } => ({
     rps: median(variant.rounds.map((result) => result.requestsPerSecond)),
@@ -160,7 +195,10 @@ Made by \`npm run bench:audit\` (bench/audit.ts). The same gateway, audit on and
 each in its own process, behind them the upstream simulators (SOAP population database, procedures) in a third;
 autocannon in the benchmark's own process.
 A request: RS256 JWT, grant and purpose, rate limit in Redis, Ajv, SOAP call to the simulator, field filter, and with
-audit on a hash-chained audit record committed before the response leaves.
+audit on a hash-chained audit record committed before the response leaves — with its message id, the SHA-256 of the
+request and response bodies inside the hash, and a checkpoint of the chain head signed every
+AUDIT_CHECKPOINT_EVERY_RECORDS (default 1000) records or AUDIT_CHECKPOINT_EVERY_S (60) seconds: the cost of
+non-repudiation. Both variants make message ids and hash request bodies; only the audit differs.
 
 ${setup}
 
@@ -171,6 +209,11 @@ Median over the rounds; req/s counts 2xx responses (every response was a 2xx).
 ${summaryTable}
 
 Throughput with audit on is **${figure(ratio * 100, 1)} %** of audit off (goal ≥ ${GOAL * 100} %: ${verdict}).
+
+## Storage
+
+${storage.records} records and ${storage.checkpoints} signed checkpoints after the run: **${figure(storage.bytesPerRecord, 0)} bytes per
+record** on disk with its indexes (${figure(storage.heapBytesPerRecord, 0)} bytes in the table itself), over every month partition.
 
 ## Rounds
 

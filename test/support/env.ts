@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { projectRoot } from '../../src/paths.js'
 import type { IdentityFiles } from './identity.js'
 import { AUDIENCE, ISSUER } from './identity.js'
 import { redisEnv } from './redis.js'
@@ -7,7 +8,7 @@ import { TEST_CREDENTIALS, TEST_PROCEDURES_KEY, TEST_SECTOR_KEY } from './upstre
 /** The environments of production-shaped (demo off) gateways and sync workers on the support module's parts. */
 
 /** The gateways' own signing key in tests (Ed25519, test only): audit checkpoints, archives, signed responses. */
-export const TEST_GATEWAY_KEY_FILE = fileURLToPath(new URL('gateway-signing-key.pem', import.meta.url))
+export const TEST_GATEWAY_KEY_FILE = join(projectRoot, 'test', 'support', 'gateway-signing-key.pem')
 
 /** The variables every production-shaped configuration shares, on this population simulator. */
 export function productionEnv (populationUrl: string): Record<string, string> {
