@@ -134,14 +134,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(idempotency, { ttlHours: config.idempotencyTtlHours })
   await app.register(clients, { ...(config.auth.grantsFile === undefined ? {} : { grantsFile: config.auth.grantsFile }), cacheTtlMs: config.auth.grantsCacheTtlMs })
   // onRequest order: request id → (queue dashboard: its cookie as bearer token) → JWT, grant and purpose →
-  // rate limit; all before the body is read
+  // rate limit → the caller's message id; all before the body is read
   await app.register(dashboardCookie)
   await app.register(auth, { config: config.auth })
-  // the caller's X-Message-Id, when new for that client; the request body's digest for the audit record
-  await app.register(messageId)
   // onSend: the audit record is committed before any protected response leaves
   await app.register(audit, { config: config.audit, enabled: options.audit ?? true })
   await app.register(rateLimits, { config: config.rateLimit })
+  // the caller's X-Message-Id when new for that client (a store round trip, so after the rate limit), and the
+  // request body's digest for the audit record
+  await app.register(messageId)
 
   // 3. routes
   await app.register(opsRoutes)

@@ -172,4 +172,4 @@ export default fp<{ config: AuditConfig, enabled: boolean }>(async function audi
         'The audit store is unavailable: no data is disclosed without an audit record. Retry later.'))
     }
   })
-}, { name: 'audit', dependencies: ['store', 'gateway-key', 'auth', 'disclosure', 'message-id'] })
+}, { name: 'audit', dependencies: ['store', 'gateway-key', 'auth', 'disclosure'] })

@@ -22,7 +22,7 @@ export const WELL_FORMED_MESSAGE_ID = /^[A-Za-z0-9._:@-]{8,128}$/
 export default fp(async function messageId (app) {
   app.decorateRequest('requestDigest', undefined)
 
-  // after authentication (registered after auth): a caller's id is unique per identified client only
+  // after authentication (registered after auth and the rate limit): a caller's id is unique per identified client only
   app.addHook('onRequest', async (request, reply) => {
     const offered = request.headers['x-message-id']
     const clientId = request.verifiedClientId
@@ -55,4 +55,4 @@ export default fp(async function messageId (app) {
     // Fastify compares this with Content-Length
     return Object.defineProperty(payload.pipe(digesting), 'receivedEncodedLength', { get: () => received })
   })
-}, { name: 'message-id', dependencies: ['request-id', 'store', 'auth'] })
+}, { name: 'message-id', dependencies: ['request-id', 'store', 'auth', 'rate-limit'] })
