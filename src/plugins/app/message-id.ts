@@ -27,9 +27,15 @@ export default fp(async function messageId (app) {
     const offered = request.headers['x-message-id']
     const clientId = request.verifiedClientId
     if (typeof offered !== 'string' || clientId === undefined || !WELL_FORMED_MESSAGE_ID.test(offered)) return
-    const [reserved] = await app.store.query<{ reserved: boolean }>(
-      'INSERT INTO audit_message_ids (client_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true AS reserved',
-      [clientId, offered])
+    let reserved: unknown
+    try {
+      [reserved] = await app.store.query('INSERT INTO audit_message_ids (client_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true',
+        [clientId, offered])
+    } catch (err) {
+      // the store is down: the exchange keeps the gateway's id (and its audit record, if it can be written, says so)
+      request.log.warn({ err: (err as Error).message }, 'caller message id not reserved')
+      return
+    }
     if (reserved === undefined) return
     request.messageId = offered
     reply.header('x-message-id', offered)
