@@ -1,9 +1,9 @@
 import type { Db, Queryable } from '../store/db.js'
 
 /**
- * Usage statistics from the audit trail, kept as daily aggregates (audit_daily_statistics, migration 010) so a
- * year's report reads a few thousand rows, not millions of records. A roll-up adds the records after a watermark
- * to the aggregates in bounded chunks; the report merges the days and groups asked for.
+ * Usage statistics from the audit trail, kept as daily aggregates (audit_daily_statistics and audit_daily_latency,
+ * migration 010) so a year's report reads aggregate rows, not millions of records. A roll-up adds the records after
+ * a watermark to the aggregates in bounded chunks; the report merges the days and groups asked for.
  */
 
 /** Report days are calendar days in Asia/Ho_Chi_Minh: UTC+7 all year (Viet Nam keeps no daylight saving). */
@@ -73,12 +73,15 @@ SELECT to_char(day, 'YYYY-MM-DD') AS day, client_id AS "clientId", service, stat
   bucket, sum(calls)::bigint AS calls, count(bucket)::bigint AS timed
 FROM records GROUP BY day, client_id, service, status, problem_type, upstream, bucket`
 
-const UPSERT = `INSERT INTO audit_daily_statistics AS s (day, client_id, service, status, problem_type, upstream, calls, latency_histogram)
-SELECT r.day, r."clientId", r.service, r.status, r."problemType", r.upstream, r.calls, r.histogram
-FROM jsonb_to_recordset($1::jsonb) AS r(day date, "clientId" text, service text, status smallint, "problemType" text, upstream text,
-  calls bigint, histogram integer[])
-ON CONFLICT (day, client_id, service, status, problem_type, upstream) DO UPDATE
-SET calls = s.calls + excluded.calls, latency_histogram = audit_histogram_add(s.latency_histogram, excluded.latency_histogram)`
+const UPSERT_COUNTS = `INSERT INTO audit_daily_statistics AS s (day, client_id, service, status, problem_type, upstream, calls)
+SELECT r.day, r."clientId", r.service, r.status, r."problemType", r.upstream, r.calls
+FROM jsonb_to_recordset($1::jsonb) AS r(day date, "clientId" text, service text, status smallint, "problemType" text, upstream text, calls bigint)
+ON CONFLICT (day, client_id, service, status, problem_type, upstream) DO UPDATE SET calls = s.calls + excluded.calls`
+
+const UPSERT_LATENCY = `INSERT INTO audit_daily_latency AS s (day, client_id, service, histogram)
+SELECT r.day, r."clientId", r.service, r.histogram
+FROM jsonb_to_recordset($1::jsonb) AS r(day date, "clientId" text, service text, histogram integer[])
+ON CONFLICT (day, client_id, service) DO UPDATE SET histogram = audit_histogram_add(s.histogram, excluded.histogram)`
 
 interface ChunkGroup {
   day: string
@@ -92,18 +95,26 @@ interface ChunkGroup {
   timed: number
 }
 
-/** The chunk's rows of audit_daily_statistics: its (key, bucket) groups folded into one histogram per key. */
-function aggregatesOf (groups: ChunkGroup[]): unknown[] {
-  const byKey = new Map<string, { day: string, clientId: string, service: string, status: number, problemType: string, upstream: string, calls: number, histogram: number[] }>()
+/** The chunk's (key, bucket) groups folded into rows of audit_daily_statistics and of audit_daily_latency. */
+function aggregatesOf (groups: ChunkGroup[]): { counts: unknown[], latencies: unknown[] } {
+  const counts = new Map<string, Omit<ChunkGroup, 'bucket' | 'timed'>>()
+  const latencies = new Map<string, { day: string, clientId: string, service: string, histogram: number[] }>()
   for (const { bucket, calls, timed, ...key } of groups) {
     const id = JSON.stringify([key.day, key.clientId, key.service, key.status, key.problemType, key.upstream])
-    let row = byKey.get(id)
-    if (row === undefined) byKey.set(id, row = { ...key, calls: 0, histogram: [] })
-    row.calls += calls
-    if (bucket !== null) addAt(row.histogram, bucket, timed)
+    const row = counts.get(id)
+    if (row === undefined) counts.set(id, { ...key, calls })
+    else row.calls += calls
+    if (bucket === null) continue
+    const cell = JSON.stringify([key.day, key.clientId, key.service])
+    let latency = latencies.get(cell)
+    if (latency === undefined) latencies.set(cell, latency = { day: key.day, clientId: key.clientId, service: key.service, histogram: [] })
+    addAt(latency.histogram, bucket, timed)
   }
-  // a sparse array's holes would go out as null
-  return [...byKey.values()].map((row) => ({ ...row, histogram: Array.from(row.histogram, (n) => n ?? 0) }))
+  return {
+    counts: [...counts.values()],
+    // a sparse array's holes would go out as null
+    latencies: [...latencies.values()].map((row) => ({ ...row, histogram: Array.from(row.histogram, (n) => n ?? 0) }))
+  }
 }
 
 /**
@@ -118,7 +129,9 @@ async function rollUpChunk (tx: Queryable, upTo: number, chunk: number): Promise
   if (to <= mark.seq) return mark.seq
   const { lowestMs, perDoubling } = LATENCY_BUCKETS
   const groups = await tx.query<ChunkGroup>(CHUNK_GROUPS, [mark.seq, to, REPORT_OFFSET_MINUTES, lowestMs, HIGHEST_MS, LAST_BUCKET, perDoubling])
-  if (groups.length > 0) await tx.query(UPSERT, [JSON.stringify(aggregatesOf(groups))])
+  const { counts, latencies } = aggregatesOf(groups)
+  if (counts.length > 0) await tx.query(UPSERT_COUNTS, [JSON.stringify(counts)])
+  if (latencies.length > 0) await tx.query(UPSERT_LATENCY, [JSON.stringify(latencies)])
   await tx.query('UPDATE audit_statistics_watermark SET seq = $1', [to])
   return to
 }
@@ -202,16 +215,14 @@ const KEY_COLUMN: Record<GroupBy, string> = {
 // One statement (one snapshot): the counts per key and outcome, the merged histogram per key as (bucket, n) rows,
 // and the watermark they reflect.
 function reportSql (groupBy: GroupBy): string {
-  return `WITH days AS (
-  SELECT ${KEY_COLUMN[groupBy]} AS key, status, problem_type, upstream, calls, latency_histogram
-  FROM audit_daily_statistics WHERE day >= $1::date AND day < $2::date
-)
-SELECT 'count' AS kind, key, status, problem_type AS "problemType", upstream, sum(calls)::bigint AS n, NULL::integer AS bucket
-FROM days GROUP BY key, status, problem_type, upstream
+  const key = KEY_COLUMN[groupBy]
+  return `SELECT 'count' AS kind, ${key} AS key, status, problem_type AS "problemType", upstream, sum(calls)::bigint AS n, NULL::integer AS bucket
+FROM audit_daily_statistics WHERE day >= $1::date AND day < $2::date
+GROUP BY 2, status, problem_type, upstream
 UNION ALL
-SELECT 'latency', key, NULL, NULL, NULL, sum(h.n)::bigint, h.i::integer - 1
-FROM days CROSS JOIN LATERAL unnest(latency_histogram) WITH ORDINALITY AS h(n, i)
-WHERE h.n > 0 GROUP BY key, h.i
+SELECT 'latency', ${key}, NULL, NULL, NULL, sum(h.n)::bigint, h.i::integer - 1
+FROM audit_daily_latency CROSS JOIN LATERAL unnest(histogram) WITH ORDINALITY AS h(n, i)
+WHERE day >= $1::date AND day < $2::date AND h.n > 0 GROUP BY 2, h.i
 UNION ALL
 SELECT 'watermark', NULL, NULL, NULL, NULL, seq, NULL FROM audit_statistics_watermark`
 }

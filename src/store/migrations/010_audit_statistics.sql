@@ -11,10 +11,19 @@ CREATE TABLE audit_daily_statistics (
   upstream text NOT NULL,
   -- calls, a refusal summary counting as the refusals it stands for
   calls bigint NOT NULL CHECK (calls >= 0),
-  -- calls recorded one by one with their latency: index i counts those in latency bucket i (statistics.ts),
-  -- trailing empty buckets left out. Refusals counted in summaries have no latency of their own.
-  latency_histogram integer[] NOT NULL,
   PRIMARY KEY (day, client_id, service, status, problem_type, upstream)
+);
+
+-- Latency histograms per day, client and service: every report group (client, service or day) is a union of
+-- these, so outcomes need not split them (a year's report merges several times fewer arrays). Index i counts the
+-- calls recorded one by one whose latency fell in bucket i (statistics.ts), trailing empty buckets left out;
+-- refusals counted in summaries have no latency of their own.
+CREATE TABLE audit_daily_latency (
+  day date NOT NULL,
+  client_id text NOT NULL,
+  service text NOT NULL,
+  histogram integer[] NOT NULL,
+  PRIMARY KEY (day, client_id, service)
 );
 
 -- The last audit seq rolled up. Its row lock orders roll-ups of several gateways: each chunk reads the records
