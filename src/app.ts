@@ -23,6 +23,7 @@ import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
 import audit from './plugins/app/audit.js'
+import statistics from './plugins/app/statistics.js'
 import messageId from './plugins/app/message-id.js'
 import gatewayKey from './plugins/app/gateway-key.js'
 import idempotency from './plugins/app/idempotency.js'
@@ -41,6 +42,7 @@ import sectorRoutes from './routes/api/v1/sectors.js'
 import categoryRoutes from './routes/api/v1/categories.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
+import statisticsRoutes from './routes/admin/v1/statistics.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
 import queueDashboard, { DASHBOARD_PATH } from './routes/admin/queue-dashboard.js'
 
@@ -143,6 +145,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // the caller's X-Message-Id when new for that client (a store round trip, so after the rate limit), and the
   // request body's digest for the audit record
   await app.register(messageId)
+  // daily aggregates of the audit trail, rolled up on a timer and before each report
+  await app.register(statistics, config.audit.statistics)
 
   // 3. routes
   await app.register(opsRoutes)
@@ -156,6 +160,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(catalogueRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
+  await app.register(statisticsRoutes, { prefix: '/admin/v1' })
   await app.register(syncRoutes, { prefix: '/admin/v1' })
   await app.register(queueDashboard, { prefix: DASHBOARD_PATH })
 

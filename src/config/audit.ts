@@ -7,7 +7,9 @@ export const AUDIT_ENV = {
   AUDIT_CHECKPOINT_EVERY_RECORDS: { type: 'integer', minimum: 1, maximum: 10000000, default: 1000 },
   AUDIT_CHECKPOINT_EVERY_S: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
   // five years (Decree 13/2023 leaves the period to the controller; archives are kept apart, see docs)
-  AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 1826 }
+  AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 1826 },
+  AUDIT_STATISTICS_EVERY_S: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+  AUDIT_STATISTICS_CHUNK: { type: 'integer', minimum: 100, maximum: 1000000, default: 20000 }
 } as const
 
 export interface AuditConfig {
@@ -17,12 +19,15 @@ export interface AuditConfig {
   checkpoint: { everyRecords: number, everyMs: number }
   /** Records older than this are removed, month by month, once an archive of them was written and verified. */
   retentionDays: number
+  /** The statistics roll-up: how often each gateway runs it, and how many records one transaction adds at most. */
+  statistics: { everyMs: number, chunk: number }
 }
 
 export function readAudit (raw: EnvOf<typeof AUDIT_ENV>): AuditConfig {
   return {
     maxBatch: raw.AUDIT_MAX_BATCH,
     checkpoint: { everyRecords: raw.AUDIT_CHECKPOINT_EVERY_RECORDS, everyMs: raw.AUDIT_CHECKPOINT_EVERY_S * 1000 },
-    retentionDays: raw.AUDIT_RETENTION_DAYS
+    retentionDays: raw.AUDIT_RETENTION_DAYS,
+    statistics: { everyMs: raw.AUDIT_STATISTICS_EVERY_S * 1000, chunk: raw.AUDIT_STATISTICS_CHUNK }
   }
 }
