@@ -23,6 +23,7 @@ import store from './plugins/app/store.js'
 import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
 import audit from './plugins/app/audit.js'
+import responseSignature from './plugins/app/response-signature.js'
 import messageId from './plugins/app/message-id.js'
 import gatewayKey from './plugins/app/gateway-key.js'
 import idempotency from './plugins/app/idempotency.js'
@@ -141,6 +142,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(messageId)
   // onSend: the audit record is committed before any protected response leaves
   await app.register(audit, { config: config.audit, enabled: options.audit ?? true })
+  // onSend after the audit's, on the final body: Content-Digest and RFC 9421 signatures when the client asks
+  await app.register(responseSignature)
   await app.register(rateLimits, { config: config.rateLimit })
 
   // 3. routes
