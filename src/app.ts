@@ -36,6 +36,7 @@ import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
 import publishedRoutes from './routes/api/v1/published.js'
 import catalogueRoutes from './routes/api/v1/catalogue.js'
+import signingKeyRoutes from './routes/api/v1/signing-keys.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
@@ -156,6 +157,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(publishedRoutes, { prefix: '/api/v1' })
   await app.register(catalogueRoutes, { prefix: '/api/v1' })
+  await app.register(signingKeyRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
   await app.register(syncRoutes, { prefix: '/admin/v1' })
