@@ -24,6 +24,7 @@ import clients from './plugins/app/clients.js'
 import auth from './plugins/app/auth.js'
 import audit from './plugins/app/audit.js'
 import statistics from './plugins/app/statistics.js'
+import responseSignature from './plugins/app/response-signature.js'
 import messageId from './plugins/app/message-id.js'
 import gatewayKey from './plugins/app/gateway-key.js'
 import idempotency from './plugins/app/idempotency.js'
@@ -36,6 +37,7 @@ import citizenRoutes from './routes/api/v1/citizens.js'
 import serviceRoutes from './routes/api/v1/services.js'
 import publishedRoutes from './routes/api/v1/published.js'
 import catalogueRoutes from './routes/api/v1/catalogue.js'
+import signingKeyRoutes from './routes/api/v1/signing-keys.js'
 import procedureRoutes from './routes/api/v1/procedures.js'
 import dossierRoutes from './routes/api/v1/dossiers.js'
 import sectorRoutes from './routes/api/v1/sectors.js'
@@ -70,6 +72,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     genReqId: rememberingRequestIds(genRequestId),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimitBytes,
+    // a plugin may take long to start: the store's migrations (009 copies the audit trail into monthly partitions),
+    // an embedded store's WebAssembly on a busy machine; the orchestrator's startup probe (2 min) bounds it anyway
+    pluginTimeout: 120_000,
     // a slow client cannot hold a connection: the whole request within requestTimeout, its headers within
     // headersTimeout (Node checks both every connectionsCheckingInterval), then a 408 problem (client-errors.ts)
     requestTimeout: config.http.requestTimeoutMs,
@@ -141,6 +146,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auth, { config: config.auth })
   // onSend: the audit record is committed before any protected response leaves
   await app.register(audit, { config: config.audit, enabled: options.audit ?? true })
+  // onSend after the audit's, on the final body: Content-Digest and RFC 9421 signatures when the client asks
+  await app.register(responseSignature)
   await app.register(rateLimits, { config: config.rateLimit })
   // the caller's X-Message-Id when new for that client (a store round trip, so after the rate limit), and the
   // request body's digest for the audit record
@@ -158,6 +165,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(serviceRoutes, { prefix: '/api/v1' })
   await app.register(publishedRoutes, { prefix: '/api/v1' })
   await app.register(catalogueRoutes, { prefix: '/api/v1' })
+  await app.register(signingKeyRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
   await app.register(statisticsRoutes, { prefix: '/admin/v1' })

@@ -59,6 +59,20 @@ export function digestOf (payload: unknown): string | null {
   return null
 }
 
+const responseDigests = new WeakMap<FastifyRequest, { payload: unknown, sha256: Buffer | null }>()
+
+/**
+ * The SHA-256 of a response body as it will be sent, as digestOf: hashed once for the audit record and the
+ * response signature (plugins/app/response-signature.ts), again only if the body was replaced in between.
+ */
+export function responseSha256 (request: FastifyRequest, payload: unknown): Buffer | null {
+  const known = responseDigests.get(request)
+  if (known !== undefined && known.payload === payload) return known.sha256
+  const sha256 = typeof payload === 'string' || Buffer.isBuffer(payload) ? createHash('sha256').update(payload).digest() : null
+  responseDigests.set(request, { payload, sha256 })
+  return sha256
+}
+
 /** The problem type's slug of a problem+json answer (what the caller was told), else null. */
 function problemTypeOf (reply: FastifyReply, payload: unknown): string | null {
   if (reply.statusCode < 400 || typeof payload !== 'string') return null
@@ -91,7 +105,7 @@ function entryOf (request: FastifyRequest, reply: FastifyReply, payload: unknown
     upstream: config.upstream ?? null,
     latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
     requestDigest: request.requestDigest ?? null,
-    responseDigest: digestOf(payload)
+    responseDigest: responseSha256(request, payload)?.toString('hex') ?? null
   }
 }
 

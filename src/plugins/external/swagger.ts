@@ -7,7 +7,9 @@ export const API_INFO = {
   title: 'Provincial data-sharing gateway (LGSP)',
   version: '1.0.0',
   description: 'One shared-data REST API in front of the national population database, the provincial ' +
-    'administrative-procedure system and sector databases. Errors are RFC 9457 problem details.'
+    'administrative-procedure system and sector databases. Errors are RFC 9457 problem details. Any response is ' +
+    'signed on request (RFC 9421, with an RFC 9530 Content-Digest): the request headers are the components\' ' +
+    '`parameters`, the response headers their `headers`, the verification keys at `GET /api/v1/signing-keys`.'
 }
 
 /** Tag groups (Redoc's x-tagGroups): administration apart from the data services (OWASP API5:2023). */
@@ -16,6 +18,35 @@ const TAG_GROUPS = [
   { name: 'Administration', tags: ['admin', 'audit'] },
   { name: 'Operations', tags: ['operations'] }
 ]
+
+/**
+ * Headers of every operation, declared once as components (the routes do not repeat them): signed responses on
+ * request (plugins/app/response-signature.ts) and the exchange's message id.
+ */
+const COMMON_PARAMETERS = {
+  AcceptSignature: {
+    name: 'Accept-Signature',
+    in: 'header',
+    description: 'RFC 9421 §5.1: sign the response. A Dictionary of label → components with parameters, e.g. ' +
+      '`sig1=("@status" "content-digest" "x-message-id" "date");keyid="<kid>";nonce="<nonce>"`. Components: `"@status"`, ' +
+      'response field names, and `"@method";req`, `"@path";req`, `"@query";req` or a request field with `;req`; parameters: ' +
+      '`created`, `keyid` and `alg` (the gateway\'s only), `nonce`, `tag`. Up to 4 labels. Anything else is a 400 `validation` ' +
+      'problem (itself signed under `sig1`).',
+    schema: { type: 'string', maxLength: 4096 }
+  },
+  WantContentDigest: {
+    name: 'Want-Content-Digest',
+    in: 'header',
+    description: 'RFC 9530: `sha-256=<preference>` (above 0) gets a `Content-Digest` of the body as sent; anything else is ignored.',
+    schema: { type: 'string' }
+  }
+} as const
+const COMMON_HEADERS = {
+  'Content-Digest': { description: 'RFC 9530 `sha-256=:<base64>:` of the body as sent; when asked for (`Want-Content-Digest` or `Accept-Signature`).', schema: { type: 'string' } },
+  'Signature-Input': { description: 'RFC 9421: per label, the covered components and `created`, `keyid`, `alg` (`ed25519` or `ecdsa-p256-sha256`), and `nonce`, `tag` when asked for.', schema: { type: 'string' } },
+  Signature: { description: 'RFC 9421: per label, the signature (`:<base64>:`) by the key `keyid` of `GET /api/v1/signing-keys`.', schema: { type: 'string' } },
+  'X-Message-Id': { description: 'The exchange\'s message id: the caller\'s when well-formed and new for that client, else the gateway\'s; in the audit record and covered by every response signature.', schema: { type: 'string' } }
+} as const
 
 const ADMIN_NOTE = 'Administration: needs an admin client (registered with `admin: true`) and a token with the `admin` scope; any other caller gets 403.'
 
@@ -53,6 +84,8 @@ export default fp(async function openapi (app) {
         { name: 'operations', description: 'Probes for operators and orchestrators' }
       ],
       components: {
+        parameters: COMMON_PARAMETERS,
+        headers: COMMON_HEADERS,
         securitySchemes: {
           bearerAuth: {
             type: 'http',
