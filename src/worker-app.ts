@@ -13,7 +13,8 @@ import syncs from './plugins/app/syncs.js'
  * the worker — no routes, nothing listening. `src/worker.ts` starts it; tests build it like the gateway.
  */
 export async function buildWorker (config: Config): Promise<FastifyInstance> {
-  const app = Fastify({ logger: loggerOptions(config) }) as unknown as FastifyInstance
+  // migrations may take long (see app.ts)
+  const app = Fastify({ logger: loggerOptions(config), pluginTimeout: 120_000 }) as unknown as FastifyInstance
   app.decorate('config', config)
   await app.register(schemas)
   await app.register(population, { config: config.population })
