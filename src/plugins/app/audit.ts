@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { responseSha256 } from '../../audit/body-digest.js'
 import { createCheckpointer } from '../../audit/checkpoints.js'
 import type { AuditEntry } from '../../audit/record.js'
 import type { AuditConfig } from '../../config/index.js'
@@ -51,26 +52,6 @@ function isAudited (request: FastifyRequest, reply: FastifyReply): boolean {
   const { service, admin, authenticated, auditAnswers } = request.routeOptions.config
   if (auditAnswers === false && reply.statusCode < 400) return false
   return service !== undefined || admin === true || authenticated === true
-}
-
-/** sha256 hex of a body as it will be sent; null for none, or a stream (its bytes are not known before they go). */
-export function digestOf (payload: unknown): string | null {
-  if (typeof payload === 'string' || Buffer.isBuffer(payload)) return createHash('sha256').update(payload).digest('hex')
-  return null
-}
-
-const responseDigests = new WeakMap<FastifyRequest, { payload: unknown, sha256: Buffer | null }>()
-
-/**
- * The SHA-256 of a response body as it will be sent, as digestOf: hashed once for the audit record and the
- * response signature (plugins/app/response-signature.ts), again only if the body was replaced in between.
- */
-export function responseSha256 (request: FastifyRequest, payload: unknown): Buffer | null {
-  const known = responseDigests.get(request)
-  if (known !== undefined && known.payload === payload) return known.sha256
-  const sha256 = typeof payload === 'string' || Buffer.isBuffer(payload) ? createHash('sha256').update(payload).digest() : null
-  responseDigests.set(request, { payload, sha256 })
-  return sha256
 }
 
 /** The problem type's slug of a problem+json answer (what the caller was told), else null. */
@@ -142,6 +123,7 @@ function countedInSummary (request: FastifyRequest, reply: FastifyReply, summari
 }
 
 export default fp<{ config: AuditConfig, enabled: boolean }>(async function audit (app, { config, enabled }) {
+  app.decorateRequest('responseBodyDigest', undefined)
   // this month's and next month's partitions now; a later month's is made by the writer when it first needs it
   const now = Date.now()
   await ensurePartitions(app.store, [new Date(now).toISOString(), new Date(now + 31 * 86_400_000).toISOString()])

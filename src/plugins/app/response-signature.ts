@@ -6,7 +6,7 @@ import { validationError } from '../../errors.js'
 import { AcceptSignatureError, parseAcceptSignature, type SignatureRequest } from '../../signing/accept-signature.js'
 import { contentDigest, wantsSha256 } from '../../signing/content-digest.js'
 import { SIGNATURE_ALGORITHMS, signResponse, type SignedMessage } from '../../signing/message-signature.js'
-import { responseSha256 } from './audit.js'
+import { responseSha256 } from '../../audit/body-digest.js'
 
 /**
  * Responses signed on request. `Want-Content-Digest: sha-256=…` gets a Content-Digest (RFC 9530) of the body as
