@@ -41,6 +41,7 @@ import sectorRoutes from './routes/api/v1/sectors.js'
 import categoryRoutes from './routes/api/v1/categories.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
+import auditArchiveRoutes from './routes/admin/v1/audit-archives.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
 import queueDashboard, { DASHBOARD_PATH } from './routes/admin/queue-dashboard.js'
 
@@ -155,6 +156,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(catalogueRoutes, { prefix: '/api/v1' })
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
+  await app.register(auditArchiveRoutes, { prefix: '/admin/v1' })
   await app.register(syncRoutes, { prefix: '/admin/v1' })
   await app.register(queueDashboard, { prefix: DASHBOARD_PATH })
 
