@@ -96,8 +96,10 @@ try {
     process.stdout.write(`removed ${pruned.messageIds} reserved message ids older than ${config.audit.retentionDays} days\n`)
   }
 } catch (err) {
-  if (err instanceof ArchiveRangeError || err instanceof ArchiveFileError || err instanceof GatewayKeyError) failure(err.message)
-  throw err
+  if (!(err instanceof ArchiveRangeError || err instanceof ArchiveFileError || err instanceof GatewayKeyError)) throw err
+  // a reason, not a stack; the store is still closed below
+  process.stderr.write(`audit:archive: ${err.message}\n`)
+  process.exitCode = 1
 } finally {
   await db.close()
 }

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { verifyArchive } from '../../src/audit/archive-verify.js'
@@ -15,11 +15,12 @@ import { createAuditWriter, ensurePartitions } from '../../src/audit/writer.js'
 import { projectRoot } from '../../src/paths.js'
 import { gatewayKeyOf, loadGatewayKey, newGatewayKeyPem, type GatewayKey } from '../../src/signing/gateway-key.js'
 import { registerPublicKey } from '../../src/signing/key-register.js'
-import type { Db, Queryable } from '../../src/store/db.js'
+import { openDb, type Db, type Queryable } from '../../src/store/db.js'
 import { auditEntry } from '../support/audit-entries.js'
-import { TEST_GATEWAY_KEY_FILE } from '../support/env.js'
+import { productionEnv, TEST_GATEWAY_KEY_FILE } from '../support/env.js'
 import { buildTestGateway } from '../support/gateway.js'
 import { signTestToken } from '../support/identity.js'
+import { pgliteDir } from '../support/store.js'
 import { storeDrivers } from '../store/store-drivers.js'
 
 const MONTHS = ['2025-07', '2025-08', '2025-09']
@@ -53,12 +54,11 @@ async function partitionNames (db: Queryable): Promise<string[]> {
   return rows.map((row) => row.name)
 }
 
-// the built script, as `npm run audit:verify` runs it
-const VERIFY_SCRIPT = join(projectRoot, 'dist', 'scripts', 'audit-verify.js')
-
-async function auditVerify (...args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  if (!existsSync(VERIFY_SCRIPT)) throw new Error(`${VERIFY_SCRIPT} is missing: run \`npm run build\` first (npm test does)`)
-  const child = spawn(process.execPath, [VERIFY_SCRIPT, ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** A built script, as `npm run audit:…` runs it, with exactly this environment. */
+async function runScript (name: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const script = join(projectRoot, 'dist', 'scripts', `${name}.js`)
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does)`)
+  const child = spawn(process.execPath, [script, ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
@@ -66,6 +66,8 @@ async function auditVerify (...args: string[]): Promise<{ code: number | null, s
   const [code] = await once(child, 'exit') as [number | null]
   return { code, stdout, stderr }
 }
+
+const auditVerify = async (...args: string[]): ReturnType<typeof runScript> => await runScript('audit-verify', args)
 
 for (const driver of storeDrivers()) {
   t.test(`${driver.name}: archives chain month after month; only archived months past the retention are removed, and the chain still verifies`, async (t) => {
@@ -202,4 +204,32 @@ t.test('GET /admin/v1/audit/archives streams an archive that verifies offline; a
 
   const [audited] = await app.store.query<{ status: number }>("SELECT status FROM audit_records WHERE route = '/admin/v1/audit/archives' AND status = 200")
   t.ok(audited, 'reading an archive is audited')
+})
+
+t.test('npm run audit:archive writes, verifies and records an archive, then prunes what it holds', async (t) => {
+  const dir = await pgliteDir(t)
+  const db = await openDb({ driver: 'pglite', dataDir: dir })
+  await registerPublicKey(db, await loadGatewayKey(TEST_GATEWAY_KEY_FILE))
+  await writeMonths(db, 3)
+  await db.close()
+  const out = join(t.testdir(), 'archives')
+  await mkdir(out)
+  const env = { ...productionEnv('http://127.0.0.1:9/ws'), AUTH_JWKS_FILE: '/nonexistent/jwks.json', REDIS_URL: 'redis://127.0.0.1:9', STORE_DIR: dir, AUDIT_ARCHIVE_DIR: out, AUDIT_RETENTION_DAYS: '30' }
+
+  const archived = await runScript('audit-archive', ['--from', '2025-07-01', '--to', '2025-08-01', '--prune'], env)
+  t.equal(archived.code, 0, archived.stderr)
+  t.match(archived.stdout, /archived \[2025-07-01T00:00:00\.000Z, 2025-08-01T00:00:00\.000Z\): 3 records \(seq 1\.\.3\), 1 signed checkpoints, into .*audit-2025-07\.ndjson; verified/)
+  t.match(archived.stdout, /removed 2025-07: 3 records[^]*kept 2025-08: not archived/)
+  const verified = await auditVerify(join(out, 'audit-2025-07.ndjson'))
+  t.equal(verified.code, 0, verified.stderr)
+  const again = await runScript('audit-archive', ['--from', '2025-07-01', '--to', '2025-08-01'], env)
+  t.equal(again.code, 1)
+  t.match(again.stderr, /exists already/)
+  t.notMatch(again.stderr, /\n\s+at /, 'no stack trace')
+  t.equal((await runScript('audit-archive', ['--from', '2025-07-01'], env)).code, 2, 'a usage error')
+
+  const reopened = await openDb({ driver: 'pglite', dataDir: dir })
+  t.teardown(() => reopened.close())
+  t.match(await reopened.query('SELECT records, first_seq AS "first", last_seq AS "last", verified_at AS "verifiedAt" FROM audit_archives'), [{ records: 3, first: 1, last: 3, verifiedAt: Date }])
+  t.match(await verifyChain(reopened), { intact: true, checked: 6, anchor: { seq: 3 } })
 })
