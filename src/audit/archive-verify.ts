@@ -118,6 +118,8 @@ export async function verifyArchive (lines: AsyncIterable<string> | Iterable<str
         if (seq !== head.seq + 1) fail(`record missing (next present is ${seq})`, head.seq + 1)
         if (record.prevHash !== head.hash) fail('does not link to the previous record', seq)
         if (chainHash(seq, record, record.prevHash) !== record.hash) fail('contents changed after it was written', seq)
+        // kind is derived from the summary, not hashed: a changed one must not pass
+        if (record.kind !== (record.summary == null ? 'call' : 'refusal-summary')) fail('its kind does not match its contents', seq)
         head = { seq, hash: record.hash }
         records++
       } else if (checkpoint !== undefined) {

@@ -27,10 +27,13 @@ const MONTHS = ['2025-07', '2025-08', '2025-09']
 const period = (month: number): { from: string, to: string } =>
   ({ from: new Date(Date.UTC(2025, 6 + month, 1)).toISOString(), to: new Date(Date.UTC(2025, 7 + month, 1)).toISOString() })
 
-/** `perMonth` records in each of the three months, in time order (seq 1.. in July, and so on). */
+/** `perMonth` records in each of the three months, in time order (seq 1.. in July, and so on); the third a refusal summary. */
 async function writeMonths (db: Db, perMonth: number): Promise<void> {
-  const entries = MONTHS.flatMap((month, m) => Array.from({ length: perMonth }, (_, i) =>
-    auditEntry(m * perMonth + i, { recordedAt: new Date(Date.parse(`${month}-01T00:00:00Z`) + (i + 1) * 3_600_000).toISOString() })))
+  const entries = MONTHS.flatMap((month, m) => Array.from({ length: perMonth }, (_, i) => {
+    const recordedAt = new Date(Date.parse(`${month}-01T00:00:00Z`) + (i + 1) * 3_600_000).toISOString()
+    const summary = { count: 7, address: '203.0.113.9', reason: 'no-credentials', windowStart: recordedAt }
+    return auditEntry(m * perMonth + i, { recordedAt, ...(i === 2 ? { clientId: null, subjects: [], status: 401, summary } : {}) })
+  }))
   await ensurePartitions(db, entries.map((entry) => entry.recordedAt))
   const writer = createAuditWriter(db, { maxBatch: 100 })
   for (const entry of entries) await writer.append(entry)
