@@ -45,6 +45,7 @@ import categoryRoutes from './routes/api/v1/categories.js'
 import clientRoutes from './routes/admin/v1/clients.js'
 import auditRoutes from './routes/admin/v1/audit.js'
 import statisticsRoutes from './routes/admin/v1/statistics.js'
+import auditArchiveRoutes from './routes/admin/v1/audit-archives.js'
 import syncRoutes from './routes/admin/v1/syncs.js'
 import queueDashboard, { DASHBOARD_PATH } from './routes/admin/queue-dashboard.js'
 
@@ -169,6 +170,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(clientRoutes, { prefix: '/admin/v1' })
   await app.register(auditRoutes, { prefix: '/admin/v1' })
   await app.register(statisticsRoutes, { prefix: '/admin/v1' })
+  await app.register(auditArchiveRoutes, { prefix: '/admin/v1' })
   await app.register(syncRoutes, { prefix: '/admin/v1' })
   await app.register(queueDashboard, { prefix: DASHBOARD_PATH })
 

@@ -9,7 +9,9 @@ export const AUDIT_ENV = {
   // five years (Decree 13/2023 leaves the period to the controller; archives are kept apart, see docs)
   AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 1826 },
   AUDIT_STATISTICS_EVERY_S: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
-  AUDIT_STATISTICS_CHUNK: { type: 'integer', minimum: 100, maximum: 1000000, default: 20000 }
+  AUDIT_STATISTICS_CHUNK: { type: 'integer', minimum: 100, maximum: 1000000, default: 20000 },
+  /** Where `npm run audit:archive` writes archives without --out; default: the current directory. */
+  AUDIT_ARCHIVE_DIR: { type: 'string', minLength: 1 }
 } as const
 
 export interface AuditConfig {
@@ -21,6 +23,8 @@ export interface AuditConfig {
   retentionDays: number
   /** The statistics roll-up: how often each gateway runs it, and how many records one transaction adds at most. */
   statistics: { everyMs: number, chunk: number }
+  /** Where the archive script writes archives by default (unset: the current directory). */
+  archiveDir?: string
 }
 
 export function readAudit (raw: EnvOf<typeof AUDIT_ENV>): AuditConfig {
@@ -28,6 +32,7 @@ export function readAudit (raw: EnvOf<typeof AUDIT_ENV>): AuditConfig {
     maxBatch: raw.AUDIT_MAX_BATCH,
     checkpoint: { everyRecords: raw.AUDIT_CHECKPOINT_EVERY_RECORDS, everyMs: raw.AUDIT_CHECKPOINT_EVERY_S * 1000 },
     retentionDays: raw.AUDIT_RETENTION_DAYS,
-    statistics: { everyMs: raw.AUDIT_STATISTICS_EVERY_S * 1000, chunk: raw.AUDIT_STATISTICS_CHUNK }
+    statistics: { everyMs: raw.AUDIT_STATISTICS_EVERY_S * 1000, chunk: raw.AUDIT_STATISTICS_CHUNK },
+    ...(raw.AUDIT_ARCHIVE_DIR === undefined ? {} : { archiveDir: raw.AUDIT_ARCHIVE_DIR })
   }
 }
