@@ -12,9 +12,9 @@ import { migrate } from '../src/store/migrate.js'
 /**
  * Writes the signed archive of a period of the audit trail, verifies the written file, records it as archived;
  * with --prune, then removes the months past AUDIT_RETENTION_DAYS that verified archives hold.
- *   npm run -s audit:archive -- [--from 2026-10-01 --to 2026-11-01] [--out FILE] [--prune]
+ *   npm run -s audit:archive -- [--from 2026-10-01 --to 2026-11-01] [--out FILE] [--prune | --prune-only]
  */
-const USAGE = `Usage: npm run -s audit:archive -- [--from DATE --to DATE] [--out FILE] [--prune]
+const USAGE = `Usage: npm run -s audit:archive -- [--from DATE --to DATE] [--out FILE] [--prune | --prune-only]
 
 Archives the audit records of [from, to) into a signed NDJSON file, verifies the file as written, and only then
 records it as archived. Reads the gateway's environment (store, GATEWAY_SIGNING_KEY_FILE, AUDIT_*).
@@ -22,6 +22,7 @@ records it as archived. Reads the gateway's environment (store, GATEWAY_SIGNING_
   --to DATE       end, exclusive (default with --from unset: the previous whole UTC month)
   --out FILE      where to write (default: AUDIT_ARCHIVE_DIR or the current directory, audit-YYYY-MM.ndjson)
   --prune         then remove the months past AUDIT_RETENTION_DAYS that verified archives hold
+  --prune-only    only that: write no archive (the period's archive was written before)
   -h, --help      this text
 `
 
@@ -35,7 +36,7 @@ function failure (reason: string): never {
   process.exit(1)
 }
 
-function options (): { from?: string | undefined, to?: string | undefined, out?: string | undefined, prune: boolean, help: boolean } {
+function options (): { from?: string | undefined, to?: string | undefined, out?: string | undefined, prune: boolean, 'prune-only': boolean, help: boolean } {
   try {
     return parseArgs({
       options: {
@@ -43,6 +44,7 @@ function options (): { from?: string | undefined, to?: string | undefined, out?:
         to: { type: 'string' },
         out: { type: 'string' },
         prune: { type: 'boolean', default: false },
+        'prune-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       }
     }).values
@@ -85,11 +87,13 @@ try {
   await migrate(db)
   const key = await loadGatewayKey(config.signing.keyFile, config.signing.keyId)
   await registerPublicKey(db, key)
-  const { header, verification } = await writeArchiveFile(db, key, period, out)
-  const range = header.records === 0 ? 'no records' : `seq ${header.anchor.seq + 1}..${header.last.seq}`
-  process.stdout.write(`archived [${header.period.from}, ${header.period.to}): ${header.records} records (${range}), ` +
-    `${verification.checkpoints} signed checkpoints, into ${out}; verified; archive ${header.archiveId}, sha256 ${verification.sha256}\n`)
-  if (values.prune) {
+  if (!values['prune-only']) {
+    const { header, verification } = await writeArchiveFile(db, key, period, out)
+    const range = header.records === 0 ? 'no records' : `seq ${header.anchor.seq + 1}..${header.last.seq}`
+    process.stdout.write(`archived [${header.period.from}, ${header.period.to}): ${header.records} records (${range}), ` +
+      `${verification.checkpoints} signed checkpoints, into ${out}; verified; archive ${header.archiveId}, sha256 ${verification.sha256}\n`)
+  }
+  if (values.prune || values['prune-only']) {
     const pruned = await pruneArchived(db, { retentionDays: config.audit.retentionDays })
     for (const month of pruned.removed) process.stdout.write(`removed ${month.month}: ${month.records} records${month.archiveId === undefined ? '' : ` (archive ${month.archiveId})`}\n`)
     if (pruned.kept !== undefined) process.stdout.write(`kept ${pruned.kept.month}: ${pruned.kept.reason}\n`)

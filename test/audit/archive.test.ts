@@ -230,6 +230,10 @@ t.test('npm run audit:archive writes, verifies and records an archive, then prun
   t.match(again.stderr, /exists already/)
   t.notMatch(again.stderr, /\n\s+at /, 'no stack trace')
   t.equal((await runScript('audit-archive', ['--from', '2025-07-01'], env)).code, 2, 'a usage error')
+  const pruneOnly = await runScript('audit-archive', ['--prune-only'], env)
+  t.equal(pruneOnly.code, 0, pruneOnly.stderr)
+  t.notMatch(pruneOnly.stdout, /^archived \[/m, 'no archive written')
+  t.match(pruneOnly.stdout, /kept 2025-08: not archived/, 'and still nothing removed that is not archived')
 
   const reopened = await openDb({ driver: 'pglite', dataDir: dir })
   t.teardown(() => reopened.close())
