@@ -1,12 +1,17 @@
-import { InvalidInputError, UpstreamFaultError } from '../shared/errors.js'
+import { InvalidInputError, NoSuchRecordError, UpstreamFaultError, type FieldError } from '../shared/errors.js'
 import { upstreamPolicy, type ResilienceOptions, type WithResilience } from '../shared/resilience.js'
 import { deadline, exchange, exchangeJson, transportError, upstreamPool } from '../upstream-http.js'
+import { BATCH_FAULTS, BATCH_OPERATIONS, BATCH_RESULT_CODES, MAX_REFERENCE_LENGTH, MAX_RESULTS_PAGE } from './batch.js'
 import { changePageFromFeed } from './changes.js'
 import { CHANGES_SUFFIX, decodeCursor, FEED_ERRORS, MAX_CHANGES_LIMIT } from './feed.js'
-import { citizenFromXml, MappingError } from './mapping.js'
-import type { CallContext, ChangePage, Citizen, PopulationPort } from './port.js'
+import {
+  batchStatusFromXml, citizenFromXml, MappingError, verificationRecordToXml, verificationResultFromXml, xmlList
+} from './mapping.js'
+import type {
+  CallContext, ChangePage, Citizen, PopulationPort, VerificationBatch, VerificationBatchStatus, VerificationRecord, VerificationResultPage
+} from './port.js'
 import { signRequest } from './signature.js'
-import { buildEnvelope, OPERATION, parseEnvelope, SOAP_ACTION, SOAP_CONTENT_TYPE, type XmlObject } from './soap.js'
+import { buildEnvelope, isXmlObject, OPERATION, parseEnvelope, soapAction, SOAP_CONTENT_TYPE, type SoapFault, type XmlObject } from './soap.js'
 
 export interface PopulationClientOptions {
   /** SOAP endpoint, e.g. https://dancu.example/ws/dancu */
@@ -38,6 +43,26 @@ const UPSTREAM = 'population database'
 const FOUND = '0'
 const NOT_FOUND = '1'
 
+/** A submission the database would refuse, caught here: pointers name the record and field, never a value. */
+function recordErrors (records: readonly VerificationRecord[]): FieldError[] {
+  if (records.length === 0) return [{ in: 'body', pointer: '/records', detail: 'must hold at least one record' }]
+  const errors: FieldError[] = []
+  const references = new Set<string>()
+  const bad = (i: number, field: string, detail: string): void => { errors.push({ in: 'body', pointer: `/records/${i}/${field}`, detail }) }
+  records.forEach((record, i) => {
+    if (typeof record.reference !== 'string' || record.reference === '' || [...record.reference].length > MAX_REFERENCE_LENGTH) {
+      bad(i, 'reference', `must be 1 to ${MAX_REFERENCE_LENGTH} characters`)
+    } else if (references.has(record.reference)) {
+      bad(i, 'reference', 'repeats an earlier record\'s reference')
+    } else references.add(record.reference)
+    if (!/^[0-9]{12}$/.test(record.personalId)) bad(i, 'personalId', 'must be 12 digits')
+    if (typeof record.fullName !== 'string' || !/\S/u.test(record.fullName)) bad(i, 'fullName', 'must not be empty')
+    if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(record.dateOfBirth)) bad(i, 'dateOfBirth', 'must be a date YYYY-MM-DD')
+    if (record.gender !== undefined && record.gender !== 'male' && record.gender !== 'female') bad(i, 'gender', 'must be male or female')
+  })
+  return errors
+}
+
 function badCursor (): Error {
   return new InvalidInputError([{ in: 'query', pointer: '/since', detail: 'is not a cursor this change feed issued' }])
 }
@@ -58,19 +83,22 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
   const maxChangePageBytes = options.maxChangePageBytes ?? 16 * 1_048_576
   const changesPath = endpoint.pathname.replace(/\/+$/, '') + CHANGES_SUFFIX
 
-  async function call (content: XmlObject, { signal, messageId }: CallContext): Promise<XmlObject> {
+  /** One SOAP operation; a soap fault whose code `refusal` recognises becomes that error instead of an upstream one. */
+  async function call (
+    operation: string, content: XmlObject, { signal, messageId }: CallContext, refusal?: (fault: SoapFault) => Error | undefined
+  ): Promise<XmlObject> {
     const timestamp = Date.now().toString()
     const { status, text } = await exchange(pool, {
       method: 'POST',
       path: endpoint.pathname + endpoint.search,
       headers: {
         'content-type': SOAP_CONTENT_TYPE,
-        soapaction: SOAP_ACTION,
+        soapaction: soapAction(operation),
         timestamp,
         authorization: signRequest(endpoint.href, options.username, options.secret, timestamp),
         ...(messageId === undefined ? {} : { 'x-message-id': messageId })
       },
-      body: buildEnvelope(OPERATION, content)
+      body: buildEnvelope(operation, content)
     }, { upstream: UPSTREAM, maxResponseBytes, timeoutMs: options.timeoutMs, policy, idempotent: true, ...(signal === undefined ? {} : { signal }) })
 
     let envelope
@@ -80,19 +108,52 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
       throw new UpstreamFaultError(UPSTREAM, `HTTP ${status} without a SOAP envelope`)
     }
     if (envelope.kind === 'fault') {
+      const refused = refusal?.(envelope.fault)
+      if (refused !== undefined) throw refused
       throw new UpstreamFaultError(UPSTREAM, `SOAP fault ${envelope.fault.faultcode}: ${envelope.fault.faultstring}`)
     }
     if (status !== 200) throw new UpstreamFaultError(UPSTREAM, `HTTP ${status}`)
-    const result = envelope.content[`${OPERATION}Result`]
-    if (envelope.element !== `${OPERATION}Response` || typeof result !== 'object') {
+    const result = envelope.content[`${operation}Result`]
+    if (envelope.element !== `${operation}Response` || !isXmlObject(result)) {
       throw new UpstreamFaultError(UPSTREAM, `unexpected SOAP body ${envelope.element}`)
     }
     return result
   }
 
+  /** Who asks, as every batch call says it. */
+  const who = (context: CallContext): XmlObject => ({
+    MaYeuCau: context.requestId,
+    MaDVC: context.serviceCode ?? options.serviceCode,
+    MaTichHop: options.integrationCode,
+    MaCanBo: context.officialId ?? '',
+    MaDonVi: options.agencyCode
+  })
+  // TrangThaiLo and KetQuaLo carry no MaDVC.
+  const batchCall = (context: CallContext): XmlObject => ({
+    MaYeuCau: context.requestId,
+    MaTichHop: options.integrationCode,
+    MaCanBo: context.officialId ?? '',
+    MaDonVi: options.agencyCode
+  })
+
+  /** The status a TrangThaiLo or KetQuaLo result carries; NoSuchRecordError when the database has no such batch. */
+  function batchOf (result: XmlObject, batchId: string): VerificationBatchStatus {
+    if (result.MaKetQua === BATCH_RESULT_CODES.noSuchBatch) throw new NoSuchRecordError('The population database holds no such verification batch (unknown, another gateway\'s or past its retention)')
+    if (result.MaKetQua !== BATCH_RESULT_CODES.found) throw new UpstreamFaultError(UPSTREAM, `batch result ${String(result.MaKetQua)}: ${String(result.MoTaKetQua ?? '')}`)
+    let status
+    try {
+      status = batchStatusFromXml(result)
+    } catch (err) {
+      if (err instanceof MappingError) throw new UpstreamFaultError(UPSTREAM, `malformed batch status: ${err.message}`)
+      throw err
+    }
+    if (status.batchId !== batchId) throw new UpstreamFaultError(UPSTREAM, `asked for batch ${batchId}, answered ${status.batchId}`)
+    return status
+  }
+
   return {
     async findCitizenByPersonalId (personalId: string, context: CallContext): Promise<Citizen | undefined> {
-      const result = await call({
+      const result = await call(OPERATION, {
         MaYeuCau: context.requestId,
         MaDVC: context.serviceCode ?? options.serviceCode,
         MaTichHop: options.integrationCode,
@@ -103,7 +164,7 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         NgayThangNamSinh: ''
       }, context)
       if (result.MaKetQua === NOT_FOUND) return undefined
-      if (result.MaKetQua !== FOUND || typeof result.CongDan !== 'object') {
+      if (result.MaKetQua !== FOUND || !isXmlObject(result.CongDan)) {
         throw new UpstreamFaultError(UPSTREAM, `result ${String(result.MaKetQua)}: ${String(result.MoTaKetQua ?? '')}`)
       }
       try {
@@ -144,6 +205,58 @@ export function createPopulationClient (options: PopulationClientOptions): Popul
         return changePageFromFeed(answer.json, start, limit)
       } catch (err) {
         if (err instanceof MappingError) throw new UpstreamFaultError(UPSTREAM, `malformed change page: ${err.message}`)
+        throw err
+      }
+    },
+
+    async submitVerificationBatch (records: readonly VerificationRecord[], context: CallContext): Promise<VerificationBatch> {
+      const errors = recordErrors(records)
+      if (errors.length > 0) throw new InvalidInputError(errors)
+      // Keyed by MaYeuCau upstream (batch.ts): a repeat answers the same batch, so a retry is safe.
+      const result = await call(BATCH_OPERATIONS.submit, {
+        ...who(context),
+        DanhSachBanGhi: { BanGhi: records.map(verificationRecordToXml) }
+      }, context, (fault) => fault.faultcode === BATCH_FAULTS.tooLarge
+        ? new InvalidInputError([{ in: 'body', pointer: '/records', detail: `more records than the population database takes in one batch (${fault.faultstring})` }])
+        : undefined)
+      const { MaLo, TongSo } = result
+      if (typeof MaLo !== 'string' || MaLo === '' || TongSo !== String(records.length)) {
+        throw new UpstreamFaultError(UPSTREAM, `batch submission answered without MaLo or with TongSo ${String(TongSo)} for ${records.length} records`)
+      }
+      return { batchId: MaLo, total: records.length }
+    },
+
+    async verificationBatchStatus (batchId: string, context: CallContext): Promise<VerificationBatchStatus> {
+      const result = await call(BATCH_OPERATIONS.status, { ...batchCall(context), MaLo: batchId }, context)
+      return batchOf(result, batchId)
+    },
+
+    async verificationBatchResults (batchId: string, cursor: string | undefined, limit: number, context: CallContext): Promise<VerificationResultPage> {
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS_PAGE) {
+        throw new InvalidInputError([{ in: 'query', pointer: '/limit', detail: `must be an integer from 1 to ${MAX_RESULTS_PAGE}` }])
+      }
+      const result = await call(BATCH_OPERATIONS.results, {
+        ...batchCall(context),
+        MaLo: batchId,
+        ...(cursor === undefined ? {} : { ConTro: cursor }),
+        SoLuong: String(limit)
+      }, context, (fault) => fault.faultcode === BATCH_FAULTS.badCursor
+        ? new InvalidInputError([{ in: 'query', pointer: '/cursor', detail: 'is not a cursor this batch issued' }])
+        : undefined)
+      batchOf(result, batchId)
+      try {
+        const list = result.DanhSachKetQua
+        const items = (isXmlObject(list) ? xmlList(list, 'KetQuaBanGhi') : list === undefined || list === '' ? [] : undefined)
+          ?.map((item) => {
+            if (!isXmlObject(item)) throw new MappingError('KetQuaBanGhi is not a record')
+            return verificationResultFromXml(item)
+          })
+        if (items === undefined || items.length > limit) throw new MappingError(`DanhSachKetQua missing or longer than ${limit}`)
+        const next = result.ConTro
+        if (next !== undefined && (typeof next !== 'string' || next === '')) throw new MappingError('ConTro is not text')
+        return { items, ...(next === undefined ? {} : { nextCursor: next }) }
+      } catch (err) {
+        if (err instanceof MappingError) throw new UpstreamFaultError(UPSTREAM, `malformed batch results: ${err.message}`)
         throw err
       }
     },

@@ -1,9 +1,12 @@
-import type { Address, Citizen } from './port.js'
-import type { XmlObject } from './soap.js'
+import type { IdentityField } from '../../domain/identity.js'
+import { BATCH_STATES, COMPARED_FIELDS, VERDICTS, type Verdict, type WireBatchState, type WireField } from './batch.js'
+import type { Address, Citizen, VerificationBatchStatus, VerificationRecord, VerificationResult } from './port.js'
+import { isXmlObject, type XmlList, type XmlObject } from './soap.js'
 
 /**
  * The population database's record (`CongDan`, Vietnamese field names, dates yyyyMMdd, gender 1/2)
- * and the gateway's Citizen, both ways: the client reads records, the simulator writes them.
+ * and the gateway's Citizen, both ways: the client reads records, the simulator writes them. Likewise the batch
+ * verification's records, statuses and results (batch.ts).
  */
 
 const GENDER_CODES = { male: '1', female: '2' } as const
@@ -52,7 +55,7 @@ function optionalText (record: XmlObject, name: string): string | undefined {
 
 function addressFromXml (record: XmlObject, name: string): Address {
   const value = record[name]
-  if (typeof value !== 'object') throw new MappingError(`CongDan.${name} missing`)
+  if (!isXmlObject(value)) throw new MappingError(`CongDan.${name} missing`)
   const detail = optionalText(value, 'ChiTiet')
   const districtCode = optionalText(value, 'MaHuyen')
   const districtName = optionalText(value, 'TenHuyen')
@@ -94,4 +97,82 @@ export function citizenFromXml (record: XmlObject): Citizen {
     ...(fatherFullName === undefined ? {} : { fatherFullName }),
     ...(motherFullName === undefined ? {} : { motherFullName })
   }
+}
+
+// Batch verification. Its messages name fields, never values: they end up in errors and logs.
+
+const WIRE_FIELDS = Object.fromEntries(Object.entries(COMPARED_FIELDS).map(([wire, field]) => [field, wire])) as Record<IdentityField, WireField>
+
+export function verificationRecordToXml (record: VerificationRecord): XmlObject {
+  return {
+    MaBanGhi: record.reference,
+    SoDinhDanh: record.personalId,
+    HoVaTen: record.fullName,
+    NgayThangNamSinh: record.dateOfBirth.replaceAll('-', ''),
+    ...(record.gender === undefined ? {} : { GioiTinh: GENDER_CODES[record.gender] })
+  }
+}
+
+function batchText (record: XmlObject, name: string, pattern: RegExp): string {
+  const value = record[name]
+  if (typeof value !== 'string' || !pattern.test(value)) throw new MappingError(`${name} missing or malformed`)
+  return value
+}
+
+/** The simulator's reading of a submitted BanGhi; MappingError names the field at fault. */
+export function verificationRecordFromXml (record: XmlObject): VerificationRecord {
+  const born = batchText(record, 'NgayThangNamSinh', /^[0-9]{8}$/)
+  const genderCode = record.GioiTinh
+  if (genderCode !== undefined && genderCode !== '1' && genderCode !== '2') throw new MappingError('GioiTinh malformed')
+  return {
+    reference: batchText(record, 'MaBanGhi', /^.{1,64}$/su),
+    personalId: batchText(record, 'SoDinhDanh', /^[0-9]{12}$/),
+    fullName: batchText(record, 'HoVaTen', /\S/u),
+    dateOfBirth: `${born.slice(0, 4)}-${born.slice(4, 6)}-${born.slice(6)}`,
+    ...(genderCode === undefined ? {} : { gender: genderCode === '1' ? 'male' : 'female' })
+  }
+}
+
+export function verificationResultToXml (result: VerificationResult): XmlObject {
+  const verdict: Verdict = !result.found ? 'KHONG_TIM_THAY' : result.match ? 'KHOP' : 'KHONG_KHOP'
+  return { MaBanGhi: result.reference, KetQua: verdict, TruongKhongKhop: result.mismatches.map((field) => WIRE_FIELDS[field]) }
+}
+
+/** A list element as parsed (always a list, see soap.ts), or an empty one when the element is empty or absent. */
+export function xmlList (parent: XmlObject, name: string): XmlList {
+  const value = parent[name]
+  if (value === undefined || value === '') return []
+  if (!Array.isArray(value)) throw new MappingError(`${name} is not a list`)
+  return value
+}
+
+export function verificationResultFromXml (item: XmlObject): VerificationResult {
+  const reference = item.MaBanGhi
+  const verdict = item.KetQua
+  if (typeof reference !== 'string' || reference === '') throw new MappingError('KetQuaBanGhi.MaBanGhi missing')
+  if (typeof verdict !== 'string' || !(VERDICTS as readonly string[]).includes(verdict)) throw new MappingError('KetQuaBanGhi.KetQua unknown')
+  const mismatches = xmlList(item, 'TruongKhongKhop').map((wire) => {
+    if (typeof wire !== 'string' || !Object.hasOwn(COMPARED_FIELDS, wire)) throw new MappingError('KetQuaBanGhi.TruongKhongKhop unknown')
+    return COMPARED_FIELDS[wire as WireField]
+  })
+  // The verdict and the fields must agree, or the result cannot be trusted either way.
+  if ((verdict === 'KHONG_KHOP') !== (mismatches.length > 0)) throw new MappingError(`KetQuaBanGhi ${verdict} with ${mismatches.length} differing fields`)
+  return { reference, found: verdict !== 'KHONG_TIM_THAY', match: verdict === 'KHOP', mismatches }
+}
+
+function count (result: XmlObject, name: string): number {
+  const value = result[name]
+  if (typeof value !== 'string' || !/^[0-9]{1,9}$/.test(value)) throw new MappingError(`${name} is not a count`)
+  return Number(value)
+}
+
+export function batchStatusFromXml (result: XmlObject): VerificationBatchStatus {
+  const batchId = result.MaLo
+  const state = result.TrangThai
+  if (typeof batchId !== 'string' || batchId === '') throw new MappingError('MaLo missing')
+  if (typeof state !== 'string' || !Object.hasOwn(BATCH_STATES, state)) throw new MappingError('TrangThai unknown')
+  const total = count(result, 'TongSo')
+  const processed = count(result, 'DaXuLy')
+  if (processed > total) throw new MappingError('DaXuLy exceeds TongSo')
+  return { batchId, state: BATCH_STATES[state as WireBatchState], total, processed }
 }

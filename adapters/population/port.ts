@@ -1,6 +1,7 @@
 import type { WithResilience } from '../shared/resilience.js'
 import type { CallContext as SharedCallContext } from '../shared/call.js'
 import type { Gender } from '../../domain/personal-id.js'
+import type { IdentityField } from '../../domain/identity.js'
 
 /** What the gateway needs from the national population database, in the gateway's own terms. */
 
@@ -82,6 +83,49 @@ export interface ChangePage {
   total?: number
 }
 
+/** One record of a sector database to check against the population database. */
+export interface VerificationRecord {
+  /** The caller's key of the record (1…64 characters), unique in the batch; comes back with its result. */
+  reference: string
+  personalId: string
+  fullName: string
+  /** ISO 8601 date, YYYY-MM-DD. */
+  dateOfBirth: string
+  /** Compared only when given. */
+  gender?: Gender
+}
+
+export interface VerificationBatch {
+  batchId: string
+  /** Records the database accepted. */
+  total: number
+}
+
+export interface VerificationBatchStatus {
+  batchId: string
+  state: 'processing' | 'completed' | 'failed'
+  total: number
+  /** Records whose result can be read; stays below total when the batch failed. */
+  processed: number
+}
+
+/** What the single lookup and the gateway's comparison (domain/identity.ts) would say of one record. */
+export interface VerificationResult {
+  reference: string
+  found: boolean
+  /** True only when found and nothing differs. */
+  match: boolean
+  /** The fields that differ from the record; empty when not found. */
+  mismatches: IdentityField[]
+}
+
+export interface VerificationResultPage {
+  /** In submission order, only records processed so far. */
+  items: VerificationResult[]
+  /** Absent at the end of the batch (or of what a failed batch processed). Opaque: pass it back unchanged. */
+  nextCursor?: string
+}
+
 export interface PopulationPort extends WithResilience {
   /** The citizen with this personal id, or undefined when the database has none. */
   findCitizenByPersonalId (personalId: string, context: CallContext): Promise<Citizen | undefined>
@@ -91,6 +135,20 @@ export interface PopulationPort extends WithResilience {
    * a cursor the feed did not issue is InvalidInputError; an unreadable page an upstream error (shared/errors.ts).
    */
   readChanges (since: string | undefined, limit: number, context: CallContext): Promise<ChangePage>
+  /**
+   * Submits records for asynchronous verification. `context.requestId` keys the submission: the same id with the
+   * same records answers the same batch (so a retried call creates nothing); give each batch its own. A malformed
+   * record or more records than the database takes at once is InvalidInputError (nothing personal in its text).
+   */
+  submitVerificationBatch (records: readonly VerificationRecord[], context: CallContext): Promise<VerificationBatch>
+  /** Where a batch is; NoSuchRecordError when the database holds no such batch (for this gateway) or no longer. */
+  verificationBatchStatus (batchId: string, context: CallContext): Promise<VerificationBatchStatus>
+  /**
+   * A page of results from `cursor` (undefined: the first record), at most `limit` (1…1000). While the batch is
+   * processing a page may be short or empty; its nextCursor resumes there. NoSuchRecordError for an unknown batch,
+   * InvalidInputError for a cursor the batch did not issue or a limit out of range.
+   */
+  verificationBatchResults (batchId: string, cursor: string | undefined, limit: number, context: CallContext): Promise<VerificationResultPage>
   /** Resolves when the upstream answers; rejects with an upstream error otherwise. */
   checkHealth (): Promise<void>
   close (): Promise<void>

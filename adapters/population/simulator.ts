@@ -5,24 +5,27 @@ import { CHANGES_SUFFIX } from './feed.js'
 import { citizenToXml } from './mapping.js'
 import { verifySignature } from './signature.js'
 import { serveChangeFeed, type ChangeFeedFaults, type ChangeFeedOptions } from './simulator-changes.js'
+import { countResults, serveVerificationBatches, type BatchFaults, type BatchOptions, type VerificationCounts } from './simulator-batches.js'
+import type { VerificationRecord, VerificationResult } from './port.js'
 import { buildEnvelope, buildFault, OPERATION, parseEnvelope, SOAP_CONTENT_TYPE, type SoapFault } from './soap.js'
 import { populationWsdl } from './wsdl.js'
 
 export { isInvalidChange, changeDefect, type ChangeDefect } from './synthetic-changes.js'
+export type { VerificationCounts } from './simulator-batches.js'
 
 /**
  * A real SOAP 1.1 server speaking the population database's protocol over seeded synthetic citizens, with its
- * JSON change feed at `/ws/dancu/changes` (protocol in feed.ts). Tests and the demo start it on an ephemeral
- * loopback port; `faults` lets tests make it slow or failing. The SOAP lookup answers each citizen as the
- * changes recorded so far leave them.
+ * JSON change feed at `/ws/dancu/changes` (protocol in feed.ts) and its batch verification (batch.ts). Tests and
+ * the demo start it on an ephemeral loopback port; `faults` lets tests make it slow or failing. The SOAP lookup
+ * answers each citizen as the changes recorded so far leave them.
  */
 
 export const ENDPOINT_PATH = '/ws/dancu'
 export const CHANGES_PATH = ENDPOINT_PATH + CHANGES_SUFFIX
 const HOST = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/
 
-/** `delayMs`, `reset` and `status` act on SOAP and feed calls alike; the rest on the feed only. */
-export type SimulatorFaults = ChangeFeedFaults
+/** `delayMs`, `reset` and `status` act on SOAP and feed calls alike; the rest on the feed or the batches only. */
+export type SimulatorFaults = ChangeFeedFaults & BatchFaults
 
 export interface PopulationSimulatorOptions {
   credentials: { username: string, secret: string }
@@ -30,6 +33,8 @@ export interface PopulationSimulatorOptions {
   size?: number
   /** The change feed's initial length (default: the population size, one THEM per citizen) and defect rate. */
   changeFeed?: ChangeFeedOptions
+  /** Batch verification: largest batch, processing rate, retention, clock (simulator-batches.ts for defaults). */
+  batches?: BatchOptions
   host?: string
   port?: number
 }
@@ -48,13 +53,19 @@ export interface PopulationSimulator {
   readonly changeHits: number
   /** Records `count` more changes (SUA updates once every citizen is registered); answers the new length. */
   appendChanges (count: number): number
+  /** What the batch verification says of these records, and its counts: the truth a reconciliation should reach. */
+  expectedVerification (records: readonly VerificationRecord[]): { results: VerificationResult[], counts: VerificationCounts }
+  /** Verification batches held now. */
+  readonly batchesHeld: number
   faults: SimulatorFaults
   close (): Promise<void>
 }
 
 export async function startPopulationSimulator (options: PopulationSimulatorOptions): Promise<PopulationSimulator> {
   const population = syntheticPopulation({ seed: options.seed, size: options.size })
-  const app = Fastify({ logger: false, bodyLimit: 65536 })
+  // A full batch must reach the handler, to be refused as SOAP when it is over the limit.
+  const maxBatchRecords = options.batches?.maxRecords ?? 1000
+  const app = Fastify({ logger: false, bodyLimit: 65536 + 2048 * maxBatchRecords })
   let hits = 0
   const closing = new AbortController() // releases delayed answers so close() never waits on them
   const state: { faults: SimulatorFaults } = { faults: {} }
@@ -73,6 +84,7 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     faults: () => state.faults,
     closing: closing.signal
   })
+  const batches = serveVerificationBatches(population, (index) => feed.revisionOf(index), { ...options.batches, maxRecords: maxBatchRecords })
 
   app.get(ENDPOINT_PATH, async (request, reply) => {
     if (!('wsdl' in (request.query as object))) return fault(reply, 405, { faultcode: 'Client', faultstring: 'Dùng POST với SOAP 1.1' })
@@ -99,6 +111,11 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
       envelope = parseEnvelope(String(request.body))
     } catch {
       return fault(reply, 500, { faultcode: 'Client', faultstring: 'Yêu cầu không đúng định dạng SOAP' })
+    }
+    if (envelope.kind === 'body' && batches.handles(envelope.element)) {
+      const answer = batches.answer(envelope.element, envelope.content, state.faults)
+      if ('fault' in answer) return fault(reply, answer.status, answer.fault)
+      return reply.type(SOAP_CONTENT_TYPE).send(buildEnvelope(`${envelope.element}Response`, { [`${envelope.element}Result`]: answer.result }))
     }
     if (envelope.kind !== 'body' || envelope.element !== OPERATION) {
       return fault(reply, 500, { faultcode: 'Client', faultstring: 'Không hỗ trợ thao tác này' })
@@ -143,6 +160,11 @@ export async function startPopulationSimulator (options: PopulationSimulatorOpti
     get changeFeed () { return { size: feed.size, ...(feed.invalidEvery === undefined ? {} : { invalidEvery: feed.invalidEvery }) } },
     get changeHits () { return feed.hits },
     appendChanges: (count: number) => feed.append(count),
+    expectedVerification (records) {
+      const results = records.map((record) => batches.verify(record))
+      return { results, counts: countResults(results) }
+    },
+    get batchesHeld () { return batches.size },
     get faults () { return state.faults },
     set faults (faults: SimulatorFaults) { state.faults = faults },
     async close () {

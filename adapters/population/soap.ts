@@ -1,19 +1,29 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser'
 
 /**
- * SOAP 1.1 envelopes of the population database's `TraCuuThongTinCongDan` operation. The builder escapes every
- * value, so nothing from a request is ever spliced into XML as text.
+ * SOAP 1.1 envelopes of the population database's operations: the lookup `TraCuuThongTinCongDan` and the batch
+ * verification (batch.ts). The builder escapes every value, so nothing from a request is ever spliced into XML as text.
  */
 
 export const NAMESPACE = 'http://dancuquocgia.bca'
 export const OPERATION = 'TraCuuThongTinCongDan'
-export const SOAP_ACTION = `"${NAMESPACE}/${OPERATION}"`
+export const soapAction = (operation: string): string => `"${NAMESPACE}/${operation}"`
+export const SOAP_ACTION = soapAction(OPERATION)
 export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8'
 /** The fault detail entry, qualified by NAMESPACE like every detail entry a WSDL can describe. */
 export const FAULT_DETAIL = 'MoTaLoi'
 const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/'
 
-export type XmlObject = { [name: string]: string | XmlObject | undefined }
+export type XmlObject = { [name: string]: string | XmlObject | XmlList | undefined }
+/** A repeated element: only the batch lists are read as lists (REPEATED), whatever their count. */
+export type XmlList = Array<string | XmlObject>
+
+/** Elements that may repeat, always parsed as lists so one item reads like many. */
+const REPEATED = new Set(['BanGhi', 'KetQuaBanGhi', 'TruongKhongKhop'])
+
+export function isXmlObject (value: unknown): value is XmlObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
 
 export interface SoapFault {
   faultcode: string
@@ -29,7 +39,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false
+  htmlEntities: false,
+  isArray: (name) => REPEATED.has(name)
 })
 
 export function buildEnvelope (element: string, content: XmlObject): string {
@@ -64,23 +75,23 @@ export type ParsedEnvelope =
 export function parseEnvelope (xml: string): ParsedEnvelope {
   const doc = parser.parse(xml, true) as XmlObject
   const envelope = doc.Envelope
-  if (typeof envelope !== 'object') throw new Error('not a SOAP envelope')
+  if (!isXmlObject(envelope)) throw new Error('not a SOAP envelope')
   const body = envelope.Body
-  if (typeof body !== 'object') throw new Error('SOAP envelope without Body')
+  if (!isXmlObject(body)) throw new Error('SOAP envelope without Body')
   const fault = body.Fault
-  if (typeof fault === 'object') {
+  if (isXmlObject(fault)) {
     const detail = fault.detail
     return {
       kind: 'fault',
       fault: {
         faultcode: String(fault.faultcode ?? '').replace(/^.*:/, ''),
         faultstring: String(fault.faultstring ?? ''),
-        ...(typeof detail === 'object' && typeof detail[FAULT_DETAIL] === 'string' ? { detail: detail[FAULT_DETAIL] } : {})
+        ...(isXmlObject(detail) && typeof detail[FAULT_DETAIL] === 'string' ? { detail: detail[FAULT_DETAIL] } : {})
       }
     }
   }
   const [element] = Object.keys(body)
   const content = element === undefined ? undefined : body[element]
   if (element === undefined) throw new Error('empty SOAP Body')
-  return { kind: 'body', element, content: typeof content === 'object' ? content : {} }
+  return { kind: 'body', element, content: isXmlObject(content) ? content : {} }
 }

@@ -202,3 +202,52 @@ t.test('a bad personal id and a bad signature come back as SOAP faults node-soap
     .then(() => undefined, (err: FaultError) => err)
   t.match(outage?.root?.Envelope?.Body?.Fault, { faultcode: 'soap:Server' })
 })
+
+t.test('node-soap, from the WSDL alone, submits a verification batch, reads its status and results; every message matches the schema', async (t) => {
+  const simulator = await startSimulator(t, { size: 50, batches: { maxRecords: 5 } })
+  const wsdl = await fetchWsdl(simulator)
+  const client = await wsdlClient(simulator)
+  const operation = (name: string): Lookup => (client as unknown as Record<string, Lookup>)[`${name}Async`] as Lookup
+  const description = client.describe() as Record<string, Record<string, Record<string, { input: Record<string, unknown>, output: Record<string, unknown> }>>>
+  t.match(description.DanCuService?.DanCuPort?.GuiLoXacThuc?.input, { DanhSachBanGhi: { 'BanGhi[]': { MaBanGhi: /xs:string/, SoDinhDanh: /pattern/, GioiTinh: /1,2/ } } }, 'the batch\'s records are typed')
+
+  const [a, b] = [simulator.population.citizenAt(4), simulator.population.citizenAt(5)]
+  const caller = { MaTichHop: 'LGSP', MaDonVi: 'H23' }
+  const [submitted, submitResponse, , submitRequest] = await operation('GuiLoXacThuc')({
+    MaYeuCau: 'wsdl-lo-0001',
+    ...caller,
+    DanhSachBanGhi: {
+      BanGhi: [
+        { MaBanGhi: 'ho-so-1', SoDinhDanh: a.personalId, HoVaTen: a.fullName, NgayThangNamSinh: a.dateOfBirth.replaceAll('-', ''), GioiTinh: a.gender === 'male' ? '1' : '2' },
+        { MaBanGhi: 'ho-so-2', SoDinhDanh: b.personalId, HoVaTen: 'Tên Khác', NgayThangNamSinh: b.dateOfBirth.replaceAll('-', '') },
+        { MaBanGhi: 'ho-so-3', SoDinhDanh: a.personalId.slice(0, 6) + '999999', HoVaTen: a.fullName, NgayThangNamSinh: a.dateOfBirth.replaceAll('-', '') }
+      ]
+    }
+  } as unknown as Record<string, string>, {}, signed(simulator))
+  const batchId = (submitted as { GuiLoXacThucResult?: { MaLo?: string } }).GuiLoXacThucResult?.MaLo
+  t.match(submitted, { GuiLoXacThucResult: { MaYeuCau: 'wsdl-lo-0001', MaLo: /^LO[0-9]+$/, TongSo: 3 } })
+
+  await new Promise((resolve) => setTimeout(resolve, 20)) // 3 records at 50 000 a second
+  const [status, statusResponse, , statusRequest] = await operation('TrangThaiLo')({ MaYeuCau: 'wsdl-lo-0002', ...caller, MaLo: String(batchId) }, {}, signed(simulator))
+  t.match(status, { TrangThaiLoResult: { MaKetQua: '0', TrangThai: 'HOAN_THANH', TongSo: 3, DaXuLy: 3 } })
+
+  const [first, firstResponse, , firstRequest] = await operation('KetQuaLo')({ MaYeuCau: 'wsdl-lo-0003', ...caller, MaLo: String(batchId), SoLuong: '2' }, {}, signed(simulator))
+  const page = (first as { KetQuaLoResult: { DanhSachKetQua: { KetQuaBanGhi: unknown[] }, ConTro?: string } }).KetQuaLoResult
+  t.match(page.DanhSachKetQua.KetQuaBanGhi, [{ MaBanGhi: 'ho-so-1', KetQua: 'KHOP' }, { MaBanGhi: 'ho-so-2', KetQua: 'KHONG_KHOP', TruongKhongKhop: ['HoVaTen'] }], 'repeated elements read as lists, as the schema says')
+  const [last, lastResponse] = await operation('KetQuaLo')({ MaYeuCau: 'wsdl-lo-0004', ...caller, MaLo: String(batchId), ConTro: String(page.ConTro), SoLuong: '2' }, {}, signed(simulator))
+  t.match(last, { KetQuaLoResult: { DanhSachKetQua: { KetQuaBanGhi: [{ MaBanGhi: 'ho-so-3', KetQua: 'KHONG_TIM_THAY' }] } } })
+  t.notOk((last as { KetQuaLoResult: { ConTro?: string } }).KetQuaLoResult.ConTro, 'no cursor after the last page')
+
+  const [unknown, unknownResponse] = await operation('TrangThaiLo')({ MaYeuCau: 'wsdl-lo-0005', ...caller, MaLo: 'LO0000009999' }, {}, signed(simulator))
+  t.match(unknown, { TrangThaiLoResult: { MaKetQua: '1' } })
+  const tooLarge = await operation('GuiLoXacThuc')({
+    MaYeuCau: 'wsdl-lo-0006',
+    ...caller,
+    DanhSachBanGhi: { BanGhi: Array.from({ length: 6 }, (_, i) => ({ MaBanGhi: `x-${i}`, SoDinhDanh: a.personalId, HoVaTen: a.fullName, NgayThangNamSinh: a.dateOfBirth.replaceAll('-', '') })) }
+  } as unknown as Record<string, string>, {}, signed(simulator)).then(() => undefined, (err: FaultError) => err)
+  t.match(tooLarge?.root?.Envelope?.Body?.Fault, { faultcode: 'soap:Client.VuotQuaGioiHan' })
+
+  t.same(await soapMessageErrors(wsdl, {
+    submitRequest, submitResponse, statusRequest, statusResponse, firstRequest, firstResponse, lastResponse, unknownResponse, tooLarge: String(tooLarge?.body)
+  }), [], 'node-soap\'s requests and the simulator\'s answers, the refusal included, are valid by the schema')
+})

@@ -1,6 +1,9 @@
 import type { Test } from 'tap'
-import type { ChangeItem, ChangePage, PopulationPort } from '../../adapters/population/port.js'
-import { isPersonalId } from '../../domain/personal-id.js'
+import type {
+  ChangeItem, ChangePage, PopulationPort, VerificationBatchStatus, VerificationRecord, VerificationResult
+} from '../../adapters/population/port.js'
+import { identityMismatches } from '../../domain/identity.js'
+import { isPersonalId, type Gender } from '../../domain/personal-id.js'
 
 /**
  * What every implementation of PopulationPort must do. `known` is a citizen the implementation holds;
@@ -17,6 +20,12 @@ export interface PopulationFixture {
     isInvalid (seq: number): boolean
     /** Makes the source record `count` more changes. */
     append (count: number): Promise<void>
+  }
+  batches: {
+    /** At least six citizens the implementation holds, to build verification batches of. */
+    citizens: ReadonlyArray<{ personalId: string, fullName: string, dateOfBirth: string, gender: Gender }>
+    /** Most records one batch may hold. */
+    maxRecords: number
   }
 }
 
@@ -44,6 +53,40 @@ const seqs = (items: readonly ChangeItem[]): number[] => items.map((item) => ite
 
 function strictlyIncreasing (values: readonly number[]): boolean {
   return values.every((value, i) => i === 0 || value > (values[i - 1] as number))
+}
+
+/** Polls until the batch is no longer processing; processed never goes back meanwhile. */
+async function settled (t: Test, port: PopulationPort, batchId: string, timeoutMs = 20_000): Promise<VerificationBatchStatus> {
+  const until = Date.now() + timeoutMs
+  let processed = 0
+  for (;;) {
+    const status = await port.verificationBatchStatus(batchId, context('batch-status'))
+    if (status.processed < processed) t.fail(`processed went back from ${processed} to ${status.processed}`)
+    processed = status.processed
+    if (status.state !== 'processing') return status
+    if (Date.now() > until) throw new Error(`batch ${batchId} still processing after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Every result of a batch, page by page, checking each page's promises. */
+async function allResults (t: Test, port: PopulationPort, batchId: string, limit: number): Promise<{ items: VerificationResult[], pages: number }> {
+  const items: VerificationResult[] = []
+  let cursor: string | undefined
+  for (let pages = 1; ; pages++) {
+    const page = await port.verificationBatchResults(batchId, cursor, limit, context('batch-results'))
+    if (page.items.length > limit) t.fail(`page of ${page.items.length} results, limit ${limit}`)
+    items.push(...page.items)
+    if (page.nextCursor === undefined) return { items, pages }
+    if (page.nextCursor === cursor) throw new Error('a completed batch answered the same cursor again')
+    cursor = page.nextCursor
+  }
+}
+
+/** The day after (or before, at a month's end): another birth date of the same year. */
+function otherDay (date: string): string {
+  const day = Number(date.slice(8))
+  return `${date.slice(0, 8)}${String(day >= 28 ? day - 1 : day + 1).padStart(2, '0')}`
 }
 
 export function populationContract (t: Test, makeFixture: (t: Test) => Promise<PopulationFixture>): void {
@@ -148,6 +191,74 @@ export function populationContract (t: Test, makeFixture: (t: Test) => Promise<P
     }
     for (const limit of [0, 5001, 2.5]) {
       await t.rejects(port.readChanges(undefined, limit, context('changes-bad-limit')), { code: 'INVALID_INPUT' }, `limit ${limit}`)
+    }
+  })
+
+  t.test('verifies a batch of records asynchronously, as the lookup and the comparison would', async (t) => {
+    const { port, unknownId, batches } = await makeFixture(t)
+    const [a, b, c, d, e, f] = batches.citizens
+    if (a === undefined || b === undefined || c === undefined || d === undefined || e === undefined || f === undefined) throw new Error('the fixture holds fewer than six citizens')
+    const unknownToo = unknownId.slice(0, 6) + String((Number(unknownId.slice(6)) + 1) % 1_000_000).padStart(6, '0')
+    const flipped: Gender = c.gender === 'male' ? 'female' : 'male'
+    // By construction: what each record should come back as.
+    const cases: Array<{ record: VerificationRecord, expected: Omit<VerificationResult, 'reference'> }> = [
+      { record: { reference: 'khop-1', ...a }, expected: { found: true, match: true, mismatches: [] } },
+      { record: { reference: 'khop-2', personalId: b.personalId, fullName: `  ${b.fullName.toLocaleLowerCase('vi').replace(' ', '   ')} `, dateOfBirth: b.dateOfBirth }, expected: { found: true, match: true, mismatches: [] } },
+      { record: { reference: 'sai-gioi-tinh', ...c, gender: flipped }, expected: { found: true, match: false, mismatches: ['gender'] } },
+      { record: { reference: 'sai-ten', ...d, fullName: `${d.fullName} Thị` }, expected: { found: true, match: false, mismatches: ['fullName'] } },
+      { record: { reference: 'sai-ngay-sinh', ...e, dateOfBirth: otherDay(e.dateOfBirth) }, expected: { found: true, match: false, mismatches: ['dateOfBirth'] } },
+      { record: { reference: 'sai-ten-va-ngay-sinh', personalId: f.personalId, fullName: 'Nguyễn Văn Khác', dateOfBirth: otherDay(f.dateOfBirth) }, expected: { found: true, match: false, mismatches: ['fullName', 'dateOfBirth'] } },
+      { record: { reference: 'khong-co-1', personalId: unknownId, fullName: 'Trần Thị Không', dateOfBirth: a.dateOfBirth }, expected: { found: false, match: false, mismatches: [] } },
+      { record: { reference: 'khong-co-2', personalId: unknownToo, fullName: 'Lê Văn Vắng', dateOfBirth: a.dateOfBirth }, expected: { found: false, match: false, mismatches: [] } }
+    ]
+    const records = cases.map(({ record }) => record)
+
+    const batch = await port.submitVerificationBatch(records, context('batch-submit'))
+    t.equal(batch.total, records.length)
+    t.same(await port.submitVerificationBatch(records, context('batch-submit')), batch, 'the same submission sent again is the same batch')
+    const status = await settled(t, port, batch.batchId)
+    t.same(status, { batchId: batch.batchId, state: 'completed', total: records.length, processed: records.length })
+
+    const { items, pages } = await allResults(t, port, batch.batchId, 3)
+    t.equal(pages, 3, 'pages of three')
+    t.same(items, cases.map(({ record, expected }) => ({ reference: record.reference, ...expected })), 'each record as constructed, in submission order')
+
+    // The truth, independently: the single lookup and the gateway's comparison.
+    for (const [i, record] of records.entries()) {
+      const citizen = await port.findCitizenByPersonalId(record.personalId, context('batch-truth'))
+      const mismatches = citizen === undefined ? [] : identityMismatches(citizen, record)
+      t.same(items[i], { reference: record.reference, found: citizen !== undefined, match: citizen !== undefined && mismatches.length === 0, mismatches }, `${record.reference} agrees with the lookup`)
+    }
+    t.same((await allResults(t, port, batch.batchId, 1000)).items, items, 'one large page holds the same results')
+  })
+
+  t.test('refuses what a batch cannot be, and batches and cursors it did not issue', async (t) => {
+    const { port, batches } = await makeFixture(t)
+    const [citizen] = batches.citizens
+    if (citizen === undefined) throw new Error('the fixture holds no citizen')
+    const tooMany = Array.from({ length: batches.maxRecords + 1 }, (_, i) => ({ reference: `ban-ghi-${i}`, ...citizen }))
+    await t.rejects(port.submitVerificationBatch(tooMany, context('batch-too-large')), { code: 'INVALID_INPUT' }, `${tooMany.length} records`)
+    await t.rejects(port.submitVerificationBatch([], context('batch-empty')), { code: 'INVALID_INPUT' }, 'no record')
+
+    const malformed = [{ reference: 'a', ...citizen }, { reference: 'b', ...citizen, personalId: '12345' }, { reference: 'a', ...citizen }]
+    const refusal = await port.submitVerificationBatch(malformed, context('batch-malformed')).then(() => undefined, (err: Error) => err)
+    t.match(refusal, { code: 'INVALID_INPUT', errors: [{ pointer: '/records/1/personalId' }, { pointer: '/records/2/reference' }] })
+    t.notOk(refusal?.message.includes(citizen.fullName) === true || refusal?.message.includes('12345') === true, 'names no value')
+
+    for (const batchId of ['LO9999999999', 'not a batch']) {
+      await t.rejects(port.verificationBatchStatus(batchId, context('batch-unknown')), { code: 'NO_SUCH_RECORD' }, `status of ${batchId}`)
+      await t.rejects(port.verificationBatchResults(batchId, undefined, 10, context('batch-unknown')), { code: 'NO_SUCH_RECORD' }, `results of ${batchId}`)
+    }
+    const batch = await port.submitVerificationBatch([{ reference: 'mot', ...citizen }], context('batch-one'))
+    const other = await port.submitVerificationBatch([{ reference: 'hai', ...citizen }, { reference: 'ba', ...citizen }], context('batch-two'))
+    t.not(other.batchId, batch.batchId, 'another submission, another batch')
+    await settled(t, port, other.batchId)
+    const first = await port.verificationBatchResults(other.batchId, undefined, 1, context('batch-cursor'))
+    t.type(first.nextCursor, 'string')
+    await t.rejects(port.verificationBatchResults(batch.batchId, first.nextCursor, 1, context('batch-cursor')), { code: 'INVALID_INPUT' }, 'another batch\'s cursor')
+    await t.rejects(port.verificationBatchResults(other.batchId, 'not a cursor', 1, context('batch-cursor')), { code: 'INVALID_INPUT' })
+    for (const limit of [0, 1001, 1.5]) {
+      await t.rejects(port.verificationBatchResults(other.batchId, undefined, limit, context('batch-limit')), { code: 'INVALID_INPUT' }, `limit ${limit}`)
     }
   })
 
