@@ -36,7 +36,8 @@ export async function startNodeProcess (t: Teardown, options: { name: string, ar
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  // a generous bound: the process compiles the TypeScript it loads, slow on a busy 2-core machine
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000)
   let match: RegExpExecArray | null
   while ((match = options.ready.exec(output)) === null) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${options.name} did not start: ${output}`)
