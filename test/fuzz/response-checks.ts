@@ -17,6 +17,17 @@ function mediaTypeOf (response: LightMyRequestResponse): string {
   return String(response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
 }
 
+const NDJSON = 'application/x-ndjson'
+
+function isJson (text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function responseViolations (tools: DocumentTools, request: FuzzRequest, response: LightMyRequestResponse): string[] {
   const { operation } = request
   const status = response.statusCode
@@ -49,6 +60,12 @@ export function responseViolations (tools: DocumentTools, request: FuzzRequest, 
   }
   if (status >= 400 && mediaType !== PROBLEM_TYPE && content[PROBLEM_TYPE] !== undefined) violations.push(`error ${status} is ${mediaType || 'untyped'}, not ${PROBLEM_TYPE}`)
 
+  if (mediaType === NDJSON) {
+    // a stream of JSON values, one a line (the audit archive): each line must be one; the schema says only "text"
+    const bad = response.body.split('\n').findIndex((line) => line !== '' && !isJson(line))
+    if (bad >= 0) violations.push(`line ${bad + 1} of the NDJSON body is not JSON`)
+    return violations
+  }
   let body: unknown
   try {
     body = JSON.parse(response.body)
