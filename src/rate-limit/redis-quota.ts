@@ -2,8 +2,9 @@ import type { RedisClient } from '../redis/connect.js'
 import type { QuotaGrant, QuotaStore } from './quota.js'
 
 /**
- * The window's count is a plain integer under one key (as @fastify/rate-limit kept it: a rolling upgrade shares
- * the counters), expiring when the window ends. The script touches that key only: one slot on a Cluster.
+ * The window's count is a plain integer under one key, expiring when the window ends: the format of the counter
+ * used before leases (@fastify/rate-limit), so old and new gateways share one count during a rolling upgrade.
+ * The script touches that key only: one slot on a Cluster.
  */
 const TAKE = `
 local used = tonumber(redis.call('GET', KEYS[1]) or 0)
