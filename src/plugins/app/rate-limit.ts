@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import rateLimit from '@fastify/rate-limit'
 import type { FastifyContextConfig, FastifyRequest, RouteOptions } from 'fastify'
 import type { RateLimitConfig } from '../../config/rate-limit.js'
 import { RateLimitUnavailableError, rateLimitedError, verifyAttemptsError } from '../../errors.js'
 import { problemResponses } from '../../routes/support/problems.js'
+import { createLeases, leaseSize } from '../../rate-limit/leases.js'
+import { memoryQuota } from '../../rate-limit/memory-quota.js'
+import { redisQuota } from '../../rate-limit/redis-quota.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,29 +55,29 @@ function documentLimits (routeOptions: RouteOptions): void {
 /**
  * Per-client, per-service limits (the grant's `rateLimitPerMinute`, else the client's, else the default),
  * counted in Redis so every gateway shares them (one key per client and service, its script touching only that
- * key: one slot on a Cluster). @fastify/rate-limit keeps the counters; this hook decides
- * what a Redis outage means: personal-data services fail closed (503), reference data stays open.
+ * key: one slot on a Cluster). Calls are admitted from leases of each window's budget (rate-limit/leases.ts), so
+ * Redis is not asked on every call. This hook decides what a Redis outage means: personal-data services fail
+ * closed (503), reference data stays open.
  */
 export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, { config }) {
   const limitOf = (request: FastifyRequest): number =>
     request.caller?.grant?.rateLimitPerMinute ?? request.caller?.client.rateLimitPerMinute ?? config.defaultPerMinute
 
-  await app.register(rateLimit, {
-    global: false,
-    ...(app.redis === undefined ? {} : { redis: app.redis }),
-    nameSpace: config.prefix,
-    timeWindow: WINDOW_MS,
-    max: (request) => limitOf(request),
-    keyGenerator: (request) => `${request.caller?.clientId ?? ''}|${bucketOf(request.routeOptions.config) ?? ''}`,
-    skipOnError: false
+  const store = app.redis === undefined ? memoryQuota() : redisQuota(app.redis)
+  const leases = createLeases({
+    store,
+    windowMs: WINDOW_MS,
+    sizeOf: (limit) => leaseSize(limit, config.lease),
+    onTopUpError: (err) => { app.log.warn({ err: err.message }, 'rate-limit lease top-up failed') }
   })
-  const check = app.createRateLimit()
-  type Limiter = typeof check
+  const sweeping = setInterval(() => { leases.sweep() }, WINDOW_MS).unref()
+  app.addHook('onClose', async () => { clearInterval(sweeping) })
 
-  /** A counter's verdict; when Redis cannot count, a 503 where `failClosed` (personal data), else no limit (undefined). */
-  async function counted (request: FastifyRequest, limiter: Limiter, failClosed: boolean): Promise<Awaited<ReturnType<Limiter>> | undefined> {
+  /** A verdict; when it cannot be had, a 503 where `failClosed` (personal data), else no limit (undefined). */
+  async function counted<T> (request: FastifyRequest, count: () => Promise<T>, failClosed: boolean): Promise<T | undefined> {
     try {
-      return await limiter(request)
+      if (!store.available()) throw new Error('not connected')
+      return await count()
     } catch (err) {
       request.log.warn({ err: (err as Error).message }, 'rate-limit store unavailable')
       if (failClosed) throw new RateLimitUnavailableError()
@@ -87,28 +89,26 @@ export default fp<{ config: RateLimitConfig }>(async function rateLimits (app, {
   app.addHook('onRoute', documentLimits)
 
   const { attempts, windowSeconds } = config.verifyPerSubject
-  // the key names the person by a digest, not the id: Redis holds counters, not personal data
-  const subjectKeys = new WeakMap<FastifyRequest, string>()
-  const checkSubject = app.createRateLimit({
-    max: attempts,
-    timeWindow: windowSeconds * 1000,
-    keyGenerator: (request) => `verify|${request.caller?.clientId ?? ''}|${subjectKeys.get(request) ?? ''}`
-  })
   app.decorate('countSubjectVerification', async (request: FastifyRequest, personalId: string) => {
-    subjectKeys.set(request, createHash('sha256').update(personalId).digest('base64url').slice(0, 22))
-    const result = await counted(request, checkSubject, true)
-    if (result !== undefined && !result.isAllowed && result.isExceeded) throw verifyAttemptsError(attempts, windowSeconds, Math.max(1, result.ttlInSeconds))
+    // the key names the person by a digest, not the id: Redis holds counters, not personal data
+    const subject = createHash('sha256').update(personalId).digest('base64url').slice(0, 22)
+    const key = `${config.prefix}verify|${request.caller?.clientId ?? ''}|${subject}`
+    // no lease: one client rarely verifies one person twice in a row, so each verification is counted in the store
+    const grant = await counted(request, async () => await store.take(key, 1, attempts, windowSeconds * 1000), true)
+    if (grant !== undefined && grant.granted === 0) throw verifyAttemptsError(attempts, windowSeconds, Math.max(1, Math.ceil(grant.ttlMs / 1000)))
   })
 
   app.addHook('onRequest', async (request, reply) => {
     const service = bucketOf(request.routeOptions.config)
     if (service === undefined || request.caller === undefined) return
+    const key = `${config.prefix}${request.caller.clientId}|${service}`
     // a bucket of personal data fails closed when calls cannot be counted
-    const result = await counted(request, check, request.routeOptions.config.personalData ?? app.services.isPersonalData(service))
-    if (result === undefined || result.isAllowed) return // only with an allow list, which is not configured; narrows the result type
-    reply.header('x-ratelimit-limit', result.max)
-    reply.header('x-ratelimit-remaining', result.remaining)
-    reply.header('x-ratelimit-reset', result.ttlInSeconds)
-    if (result.isExceeded) throw rateLimitedError(result.max, WINDOW_MS / 1000, service, Math.max(1, result.ttlInSeconds))
+    const verdict = await counted(request, async () => await leases.admit(key, limitOf(request)), request.routeOptions.config.personalData ?? app.services.isPersonalData(service))
+    if (verdict === undefined) return
+    const resetSeconds = Math.ceil(verdict.resetMs / 1000)
+    reply.header('x-ratelimit-limit', verdict.limit)
+    reply.header('x-ratelimit-remaining', verdict.remaining)
+    reply.header('x-ratelimit-reset', resetSeconds)
+    if (!verdict.allowed) throw rateLimitedError(verdict.limit, WINDOW_MS / 1000, service, Math.max(1, resetSeconds))
   })
 }, { name: 'rate-limit', dependencies: ['auth', 'redis'] })
