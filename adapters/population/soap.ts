@@ -1,3 +1,4 @@
+import { EntityDecoder, ENTITY_ACTION } from '@nodable/entities'
 import { XMLBuilder, XMLParser } from 'fast-xml-parser'
 
 /**
@@ -38,8 +39,10 @@ const parser = new XMLParser({
   // Keep every value as text: personal ids and codes have meaningful leading zeros.
   parseTagValue: false,
   trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
+  // The five predefined entities and character references (a server writing ASCII sends ệ as &#7879;), which
+  // fast-xml-parser's own decoder leaves undecoded unless HTML entities are on. SOAP forbids a DTD: none of its
+  // entities is expanded.
+  entityDecoder: new EntityDecoder({ numericAllowed: true, onInputEntity: () => ENTITY_ACTION.BLOCK, limit: { maxExpandedLength: 100_000 } }),
   isArray: (name) => REPEATED.has(name)
 })
 
