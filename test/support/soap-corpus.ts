@@ -115,7 +115,7 @@ function variants (answer: string, fault: string, notFound: string): CorpusEntry
     fast('CDATA', replaceElement(answer, 'HoVaTen', '<HoVaTen><![CDATA[Nguyễn <Văn> & An]]></HoVaTen>')),
     fast('CDATA between text and blanks', replaceElement(answer, 'HoVaTen', '<HoVaTen>\n  Trần <![CDATA[ Thị &amp; ]]> Bình  \n</HoVaTen>')),
     fast('CDATA empty', replaceElement(answer, 'HoTenCha', '<HoTenCha><![CDATA[]]></HoTenCha>')),
-    fast('self-closing empty elements', replaceElement(insertAfter(answer, '<QueQuan>', '<MaHuyen/><TenHuyen />'), 'HoTenMe', '<HoTenMe/>')),
+    fast('self-closing empty elements', replaceElement(replaceElement(insertAfter(answer, '">', '<soap:Header/>'), 'HoTenMe', '<HoTenMe/>'), 'ChiTiet', '<ChiTiet />')),
     fast('empty element pair', replaceElement(answer, 'HoTenMe', '<HoTenMe></HoTenMe>')),
     fast('blank element', replaceElement(answer, 'HoTenMe', '<HoTenMe>  \n </HoTenMe>')),
     fast('no-break spaces around text', replaceElement(answer, 'HoVaTen', '<HoVaTen>\u00a0Lê Văn Cường\u00a0</HoVaTen>')),
