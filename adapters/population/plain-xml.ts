@@ -161,7 +161,7 @@ export function readPlainXml (xml: string, lists: ReadonlySet<string>): XmlObjec
       const colon = raw.indexOf(':')
       const name = colon === -1 ? raw : raw.slice(colon + 1)
       // Attributes are read to find the tag's end and to refuse what the general parser's validator refuses.
-      const attributes: string[] = []
+      let attributes: string[] | undefined // most tags have none
       let j = nameStop
       for (;;) {
         const spaceFrom = j
@@ -169,8 +169,9 @@ export function readPlainXml (xml: string, lists: ReadonlySet<string>): XmlObjec
         const attributeStop = nameEnd(xml, j, 1)
         if (attributeStop === -1) break
         const attribute = xml.slice(j, attributeStop)
-        if (j === spaceFrom || attributes.includes(attribute)) return undefined
-        attributes.push(attribute)
+        if (j === spaceFrom || attributes?.includes(attribute) === true) return undefined
+        if (attributes === undefined) attributes = [attribute]
+        else attributes.push(attribute)
         j = attributeStop
         while (isSpace(xml.charCodeAt(j))) j++
         if (xml.charCodeAt(j) !== EQUALS) return undefined
