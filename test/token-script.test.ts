@@ -1,26 +1,11 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import t from 'tap'
-import { projectRoot } from '../src/paths.js'
+import { runBuiltScript, type ScriptResult } from './support/processes.js'
 
 /** `npm run -s token -- …`: help and bad options answer in words and an exit code, never a stack trace. */
 
 // the built script, as `npm run token` runs it (a TypeScript loader per call would take the test's whole time)
-const SCRIPT = join(projectRoot, 'dist', 'scripts', 'token.js')
-
-async function token (...args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run \`npm run build\` first (npm test does)`)
-  const child = spawn(process.execPath, [SCRIPT, ...args], {
-    cwd: projectRoot, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const [code] = await once(child, 'exit') as [number | null]
-  return { code, stdout, stderr }
+async function token (...args: string[]): Promise<ScriptResult> {
+  return await runBuiltScript('token', args)
 }
 
 t.test('--help prints the usage and exits 0', async (t) => {

@@ -1,7 +1,4 @@
 import { createPrivateKey } from 'node:crypto'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -12,7 +9,6 @@ import { signCheckpoint, type ChainHead } from '../../src/audit/checkpoints.js'
 import { verifyChain } from '../../src/audit/reader.js'
 import { pruneArchived } from '../../src/audit/retention.js'
 import { createAuditWriter, ensurePartitions } from '../../src/audit/writer.js'
-import { projectRoot } from '../../src/paths.js'
 import { gatewayKeyOf, loadGatewayKey, newGatewayKeyPem, type GatewayKey } from '../../src/signing/gateway-key.js'
 import { registerPublicKey } from '../../src/signing/key-register.js'
 import { openDb, type Db, type Queryable } from '../../src/store/db.js'
@@ -20,6 +16,7 @@ import { auditEntry } from '../support/audit-entries.js'
 import { productionEnv, TEST_GATEWAY_KEY_FILE } from '../support/env.js'
 import { buildTestGateway } from '../support/gateway.js'
 import { signTestToken } from '../support/identity.js'
+import { runBuiltScript, type ScriptResult } from '../support/processes.js'
 import { pgliteDir } from '../support/store.js'
 import { storeDrivers } from '../store/store-drivers.js'
 
@@ -57,20 +54,7 @@ async function partitionNames (db: Queryable): Promise<string[]> {
   return rows.map((row) => row.name)
 }
 
-/** A built script, as `npm run audit:…` runs it, with exactly this environment. */
-async function runScript (name: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const script = join(projectRoot, 'dist', 'scripts', `${name}.js`)
-  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does)`)
-  const child = spawn(process.execPath, [script, ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const [code] = await once(child, 'exit') as [number | null]
-  return { code, stdout, stderr }
-}
-
-const auditVerify = async (...args: string[]): ReturnType<typeof runScript> => await runScript('audit-verify', args)
+const auditVerify = async (...args: string[]): Promise<ScriptResult> => await runBuiltScript('audit-verify', args)
 
 for (const driver of storeDrivers()) {
   t.test(`${driver.name}: archives chain month after month; only archived months past the retention are removed, and the chain still verifies`, async (t) => {
@@ -219,18 +203,18 @@ t.test('npm run audit:archive writes, verifies and records an archive, then prun
   await mkdir(out)
   const env = { ...productionEnv('http://127.0.0.1:9/ws'), AUTH_JWKS_FILE: '/nonexistent/jwks.json', REDIS_URL: 'redis://127.0.0.1:9', STORE_DIR: dir, AUDIT_ARCHIVE_DIR: out, AUDIT_RETENTION_DAYS: '30' }
 
-  const archived = await runScript('audit-archive', ['--from', '2025-07-01', '--to', '2025-08-01', '--prune'], env)
+  const archived = await runBuiltScript('audit-archive', ['--from', '2025-07-01', '--to', '2025-08-01', '--prune'], env)
   t.equal(archived.code, 0, archived.stderr)
   t.match(archived.stdout, /archived \[2025-07-01T00:00:00\.000Z, 2025-08-01T00:00:00\.000Z\): 3 records \(seq 1\.\.3\), 1 signed checkpoints, into .*audit-2025-07\.ndjson; verified/)
   t.match(archived.stdout, /removed 2025-07: 3 records[^]*kept 2025-08: not archived/)
   const verified = await auditVerify(join(out, 'audit-2025-07.ndjson'))
   t.equal(verified.code, 0, verified.stderr)
-  const again = await runScript('audit-archive', ['--from', '2025-07-01', '--to', '2025-08-01'], env)
+  const again = await runBuiltScript('audit-archive', ['--from', '2025-07-01', '--to', '2025-08-01'], env)
   t.equal(again.code, 1)
   t.match(again.stderr, /exists already/)
   t.notMatch(again.stderr, /\n\s+at /, 'no stack trace')
-  t.equal((await runScript('audit-archive', ['--from', '2025-07-01'], env)).code, 2, 'a usage error')
-  const pruneOnly = await runScript('audit-archive', ['--prune-only'], env)
+  t.equal((await runBuiltScript('audit-archive', ['--from', '2025-07-01'], env)).code, 2, 'a usage error')
+  const pruneOnly = await runBuiltScript('audit-archive', ['--prune-only'], env)
   t.equal(pruneOnly.code, 0, pruneOnly.stderr)
   t.notMatch(pruneOnly.stdout, /^archived \[/m, 'no archive written')
   t.match(pruneOnly.stdout, /kept 2025-08: not archived/, 'and still nothing removed that is not archived')

@@ -131,3 +131,22 @@ export async function processesConnectedTo<P extends { pid: number }> (processes
   }
   return found
 }
+
+export interface ScriptResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** A built script (dist/scripts/<name>.js), as `npm run <name>` runs it, with exactly `env` (PATH added), to its exit. */
+export async function runBuiltScript (name: string, args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
+  const script = join(projectRoot, 'dist', 'scripts', `${name}.js`)
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does)`)
+  const child = spawn(process.execPath, [script, ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const [code] = await once(child, 'exit') as [number | null]
+  return { code, stdout, stderr }
+}
