@@ -180,11 +180,11 @@ t.test('two gateways and two workers on one Redis and one PostgreSQL schema beha
     const [{ n: recorded } = { n: 0 }] = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_records')
     const fromA = await call(a, '/admin/v1/audit/verify', { headers: admin })
     t.equal(fromA.status, 200)
-    t.same(fromA.json(), { intact: true, checked: recorded, headSeq: recorded }, `gateway A: the chain of ${recorded} records verifies`)
+    t.match(fromA.json(), { intact: true, checked: recorded, headSeq: recorded }, `gateway A: the chain of ${recorded} records verifies`)
     const fromB = await call(b, '/admin/v1/audit/verify', { headers: admin })
     t.equal(fromB.status, 200)
     // A's verify call was audited before its answer: one record more
-    t.same(fromB.json(), { intact: true, checked: recorded + 1, headSeq: recorded + 1 }, 'gateway B: the same chain, one record longer')
+    t.match(fromB.json(), { intact: true, checked: recorded + 1, headSeq: recorded + 1 }, 'gateway B: the same chain, one record longer')
 
     const records = await db.query<{ seq: number, requestId: string, status: number, prevHash: string, hash: string }>(
       'SELECT seq, request_id AS "requestId", status, prev_hash AS "prevHash", hash FROM audit_records ORDER BY seq')
