@@ -110,6 +110,7 @@ export function benchGatewayEnv ({ identity, redis, upstreams }: BenchBackends):
       : { PUBLISHED_KHCN_DIA_CHI_SO_URL: upstreams.digitalAddressUrl, PUBLISHED_KHCN_DIA_CHI_SO_API_KEY: BENCH_DIGITAL_ADDRESS_KEY }),
     // warnings and errors (an audit record not committed, Redis away) still show; nothing per request
     LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '1000000'
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...JSON.parse(process.env.BENCH_EXTRA_ENV ?? '{}')
   }
 }

@@ -69,6 +69,9 @@ export function createCategoryStore (categories: readonly Category[]): CategoryS
   const folded = new Map(categories.map((category) => [category, category.items.map((item) => foldVietnamese([item.name, ...(item.otherNames ?? [])].join(' ')).split(' '))]))
   const communes = byCode.get('communes')
   const conversions = communes?.register === undefined ? undefined : conversionEntries(communes.register)
+  // every citizen lookup asks for its legacy addresses' communes: a scan of ~10,000 entries each cost ~1 ms
+  const byLegacyCommune = indexBy(conversions ?? [], ({ entry }) => entry.legacyCommune === undefined ? [] : [entry.legacyCommune.code])
+  const byCurrentCommune = indexBy(conversions ?? [], ({ entry }) => entry.current.map((current) => current.commune.code))
 
   function inForce ({ declaration: { effectiveFrom, effectiveUntil } }: Category, day: string): boolean {
     return (effectiveFrom === undefined || effectiveFrom <= day) && (effectiveUntil === undefined || day <= effectiveUntil)
@@ -96,7 +99,10 @@ export function createCategoryStore (categories: readonly Category[]): CategoryS
     conversions (query) {
       if (conversions === undefined) return undefined
       const { legacyCommuneCode, legacyDistrictCode, legacyProvinceCode, communeCode, cursor, limit } = query
-      const matching = conversions.filter(({ entry }) =>
+      const candidates = legacyCommuneCode !== undefined
+        ? byLegacyCommune.get(legacyCommuneCode) ?? []
+        : communeCode !== undefined ? byCurrentCommune.get(communeCode) ?? [] : conversions
+      const matching = candidates.filter(({ entry }) =>
         (legacyCommuneCode === undefined || entry.legacyCommune?.code === legacyCommuneCode) &&
         (legacyDistrictCode === undefined || entry.legacyDistrict.code === legacyDistrictCode) &&
         (legacyProvinceCode === undefined || entry.legacyProvince.code === legacyProvinceCode) &&
@@ -105,6 +111,19 @@ export function createCategoryStore (categories: readonly Category[]): CategoryS
       return { ...page, items: page.items.map(({ entry }) => entry) }
     }
   }
+}
+
+/** The entries under each of their keys, in the entries' order. */
+function indexBy<T> (entries: readonly T[], keysOf: (entry: T) => string[]): Map<string, T[]> {
+  const index = new Map<string, T[]>()
+  for (const entry of entries) {
+    for (const key of new Set(keysOf(entry))) {
+      const list = index.get(key)
+      if (list === undefined) index.set(key, [entry])
+      else list.push(entry)
+    }
+  }
+  return index
 }
 
 /**
