@@ -63,7 +63,20 @@ function isMissingPartition (err: unknown): boolean {
 /** Makes the monthly partitions of audit_records holding these instants (ISO 8601), where missing. */
 export async function ensurePartitions (db: Queryable, instants: string[]): Promise<void> {
   const months = [...new Set(instants.map((instant) => instant.slice(0, 7)))]
-  for (const month of months) await db.query('SELECT audit_ensure_partition($1::timestamptz)', [`${month}-01T00:00:00Z`])
+  for (const month of months) {
+    try {
+      await db.query('SELECT audit_ensure_partition($1::timestamptz)', [`${month}-01T00:00:00Z`])
+    } catch (err) {
+      // another gateway made it between the function's check and its CREATE: it is there, which is all we asked
+      if (!isMadeConcurrently(err)) throw err
+    }
+  }
+}
+
+/** 42P07 duplicate table, or 23505 on the catalog's type name: a concurrent CREATE TABLE of the same partition won. */
+function isMadeConcurrently (err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  return code === '42P07' || code === '23505'
 }
 
 export function createAuditWriter (db: Db, options: AuditWriterOptions): AuditWriter {
